@@ -1,0 +1,1 @@
+"""Stonks Oracle reference services: query-api, symbol-registry, risk-engine, trading-engine."""

@@ -1,0 +1,1 @@
+"""Pure ASGI middleware shared by every service (see common/app.py for the order)."""
