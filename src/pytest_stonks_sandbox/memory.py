@@ -1,0 +1,156 @@
+"""Memory of the sandbox's services, sampled in the background.
+
+A *probe* is any callable returning ``{service: bytes}``: locally the RSS of
+each service's process tree (:func:`process_tree_rss`), on Kubernetes the pod
+memory of the metrics API (quantities parsed by :func:`parse_k8s_quantity`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from types import TracebackType
+
+import psutil
+
+Probe = Callable[[], Mapping[str, int]]
+
+_QUANTITY = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([a-zA-Z]*)")
+_SUFFIXES: dict[str, Decimal] = {
+    "": Decimal(1),
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": Decimal(10**3),
+    "M": Decimal(10**6),
+    "G": Decimal(10**9),
+    "T": Decimal(10**12),
+    "P": Decimal(10**15),
+    "E": Decimal(10**18),
+    "Ki": Decimal(2**10),
+    "Mi": Decimal(2**20),
+    "Gi": Decimal(2**30),
+    "Ti": Decimal(2**40),
+    "Pi": Decimal(2**50),
+    "Ei": Decimal(2**60),
+}
+
+
+def parse_k8s_quantity(quantity: str) -> int:
+    """Convert a Kubernetes quantity (``"123456Ki"``, ``"1.5Gi"``, ``"1e3"``) to an int.
+
+    Fractions are rounded up, as Kubernetes does. Raises ``ValueError`` on junk.
+    """
+    match = _QUANTITY.fullmatch(quantity.strip())
+    if match is None or match.group(2) not in _SUFFIXES:
+        raise ValueError(f"not a Kubernetes quantity: {quantity!r}")
+    return math.ceil(Decimal(match.group(1)) * _SUFFIXES[match.group(2)])
+
+
+def _rss(process: psutil.Process) -> int:
+    try:
+        return int(process.memory_info().rss)
+    except psutil.Error:
+        return 0
+
+
+def process_tree_rss(pid: int) -> int:
+    """RSS in bytes of process ``pid`` plus all its descendants; 0 if it is gone."""
+    try:
+        process = psutil.Process(pid)
+        children = process.children(recursive=True)
+    except psutil.Error:
+        return 0
+    return _rss(process) + sum(_rss(child) for child in children)
+
+
+class _Stats:
+    __slots__ = ("last", "peak", "samples")
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self.last = 0
+        self.samples = 0
+
+    def add(self, value: int) -> None:
+        self.peak = max(self.peak, value)
+        self.last = value
+        self.samples += 1
+
+
+class MemorySampler:
+    """Calls ``probe`` every ``interval_s`` seconds on a daemon thread.
+
+    Keeps per service the peak, the last value and the number of samples. A
+    value of 0 or less means "not measurable now" (e.g. a service being
+    restarted) and is not a sample. A probe that raises is counted in
+    :attr:`probe_errors` and sampling goes on. All methods are thread-safe.
+    """
+
+    def __init__(self, probe: Probe, interval_s: float) -> None:
+        if interval_s <= 0:
+            raise ValueError("interval_s must be positive")
+        self._probe = probe
+        self.interval_s = interval_s
+        self.probe_errors = 0
+        self._stats: dict[str, _Stats] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def sample_once(self) -> None:
+        """Take one sample now (in the calling thread); the probe's errors propagate."""
+        values = self._probe()
+        with self._lock:
+            for service, value in values.items():
+                if value > 0:
+                    self._stats.setdefault(service, _Stats()).add(int(value))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sample_once()
+            except Exception:
+                with self._lock:
+                    self.probe_errors += 1
+            self._stop.wait(self.interval_s)
+
+    def start(self) -> None:
+        """Start sampling in the background (the first sample is taken at once)."""
+        with self._lock:
+            if self._thread is not None:
+                raise RuntimeError("memory sampler already started")
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="stonks-memory", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the background thread and wait for it (at most one interval plus a probe)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stop.set()
+            thread.join()
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """``{service: {"peak_bytes", "last_bytes", "samples"}}``, services sorted."""
+        with self._lock:
+            return {
+                service: {"peak_bytes": s.peak, "last_bytes": s.last, "samples": s.samples}
+                for service, s in sorted(self._stats.items())
+            }
+
+    def __enter__(self) -> MemorySampler:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
