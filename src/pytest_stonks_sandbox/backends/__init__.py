@@ -1,0 +1,1 @@
+"""Backends: local processes, Kubernetes, or an already running (kept) sandbox."""

@@ -1,0 +1,37 @@
+"""The Backend protocol: local, Kubernetes and attach implement one small interface."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from pytest_stonks_sandbox.model import Endpoints
+
+FAULT_ACTIONS = ("stop", "start", "restart")
+
+
+class Backend(Protocol):
+    """Start a sandbox, describe it, inject faults into it, and stop it."""
+
+    name: str
+
+    def start(self) -> Endpoints:
+        """Provision every component in parallel and return how to reach them."""
+
+    def stop(self) -> None:
+        """Remove everything `start` created; safe to call twice or after a failed start."""
+
+    def keep(self) -> dict[str, Any]:
+        """Leave the sandbox running; return the state an attaching run needs."""
+
+    def readiness(self) -> Mapping[str, float]:
+        """Seconds from the start of deployment until each component was ready."""
+
+    def memory(self) -> Mapping[str, int]:
+        """Current memory in bytes of each component (RSS locally, pod memory on Kubernetes)."""
+
+    def check_alive(self) -> None:
+        """Raise ComponentCrashed if a component died without being stopped on purpose."""
+
+    def fault(self, action: str, component: str) -> None:
+        """Stop, start or restart one component for a resilience test."""

@@ -1,0 +1,42 @@
+"""Cheap readiness probes shared by the backends."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+
+
+def http_status(host: str, port: int, path: str, timeout_s: float = 1.0) -> int:
+    """The status code of GET http://host:port/path, or raise OSError if nothing answers."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    except http.client.HTTPException as exc:
+        raise OSError(str(exc)) from exc
+    finally:
+        conn.close()
+
+
+def redis_ping(host: str, port: int, password: str, timeout_s: float = 1.0) -> bool:
+    """True when a Redis server accepts AUTH with `password` and answers PING."""
+    with socket.create_connection((host, port), timeout=timeout_s) as sock:
+        sock.sendall(f"AUTH {password}\r\nPING\r\n".encode())
+        reply = b""
+        while reply.count(b"\r\n") < 2:
+            chunk = sock.recv(256)
+            if not chunk:
+                break
+            reply += chunk
+        return b"+OK\r\n+PONG" in reply
+
+
+def tcp_open(host: str, port: int, timeout_s: float = 0.5) -> bool:
+    """True when something accepts a TCP connection on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
