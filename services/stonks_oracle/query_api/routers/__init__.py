@@ -2,4 +2,6 @@
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from . import documents
+
+ROUTERS: list[APIRouter] = [documents.router]

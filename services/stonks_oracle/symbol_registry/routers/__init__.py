@@ -2,4 +2,6 @@
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from . import companies
+
+ROUTERS: list[APIRouter] = [companies.router]
