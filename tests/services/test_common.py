@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -29,8 +30,10 @@ from stonks_oracle.common import (
     Conflict,
     NotFound,
     Page,
+    RedisClient,
     Settings,
     SettingsError,
+    Store,
     create_app,
     load_settings,
     publish_event,
@@ -358,6 +361,58 @@ async def test_publish_event_reaches_pubsub_and_stream(valkey: Any) -> None:
     finally:
         await pubsub.aclose()
         await client.aclose()
+
+
+async def test_event_route_is_503_while_redis_is_down_and_recovers(valkey: Any) -> None:
+    router = APIRouter()
+
+    @router.post("/api/override")
+    async def override(redis: RedisClient) -> dict[str, Any]:
+        return await publish_event(redis, "trading", "override", {"halt": True})
+
+    app = create_app(
+        "demo-redis",
+        routers=[router],
+        needs_db=False,
+        needs_redis=True,
+        settings=replace(BASE, redis_url=valkey.url),
+    )
+    async with client_for(app) as c:
+        sent = await c.post("/api/override", headers={**AUTH, "X-Correlation-ID": "corr-1"})
+        assert sent.status_code == 200
+        assert sent.json()["correlation_id"] == "corr-1"
+        valkey.stop()
+        try:
+            down = await c.post("/api/override", headers=AUTH)
+            assert down.status_code == 503
+            assert down.json() == {"detail": "redis unavailable"}
+        finally:
+            valkey.start()
+        assert (await c.post("/api/override", headers=AUTH)).status_code == 200
+    await app.state.redis.aclose()
+
+
+async def test_object_store_down_is_503() -> None:
+    with socket.socket() as sock:  # a port nobody listens on once the socket is closed
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    router = APIRouter()
+
+    @router.get("/api/raw/{key}")
+    async def raw(key: str, store: Store) -> dict[str, str]:
+        return {"body": await store.get_object_text(key)}
+
+    settings = replace(
+        BASE, s3_endpoint=f"http://127.0.0.1:{closed_port}", s3_access_key="a", s3_secret_key="b"
+    )
+    app = create_app("demo-s3", routers=[router], needs_db=False, needs_s3=True, settings=settings)
+    async with client_for(app) as c:
+        response = await c.get("/api/raw/doc.txt", headers=AUTH)
+        assert response.status_code == 503
+        assert response.json() == {"detail": "object store unavailable"}
+        ready = await c.get("/ready")
+        assert ready.status_code == 503
+        assert ready.json()["detail"] == "object_store unavailable"
 
 
 # --- resilience against real restarts -----------------------------------------------------------

@@ -29,6 +29,7 @@ from .errors import DB_DOWN, DependencyUnavailable
 log = logging.getLogger("stonks_oracle.db")
 T = TypeVar("T")
 UNAVAILABLE = "database unavailable"
+LOST = (OSError, *DB_DOWN)  # OSError: e.g. "Multiple exceptions" when no address answers
 
 
 def to_json_value(value: Any) -> Any:
@@ -91,7 +92,7 @@ class Database:
         if pool is not None:
             try:
                 await asyncio.wait_for(pool.close(), timeout=5)
-            except (TimeoutError, *DB_DOWN):
+            except LOST:
                 pool.terminate()
 
     async def _get_pool(self) -> asyncpg.Pool:
@@ -108,7 +109,7 @@ class Database:
                         command_timeout=self._command_timeout,
                         init=_init_connection,
                     )
-                except DB_DOWN as exc:
+                except LOST as exc:
                     log.warning("cannot open database pool: %r", exc)
                     raise DependencyUnavailable(UNAVAILABLE) from exc
             return self._pool
@@ -120,7 +121,7 @@ class Database:
         try:
             async with pool.acquire(timeout=self._connect_timeout) as conn:
                 yield conn
-        except DB_DOWN as exc:
+        except LOST as exc:
             raise DependencyUnavailable(UNAVAILABLE) from exc
 
     @asynccontextmanager

@@ -57,7 +57,7 @@ class DependencyUnavailable(ServiceError):
 
 
 DB_DOWN = (
-    OSError,  # refused / reset connections, including ConnectionError
+    ConnectionError,  # refused / reset connections
     TimeoutError,
     asyncpg.InterfaceError,  # "connection is closed", pool closing
     asyncpg.PostgresConnectionError,  # connection does not exist / failure
