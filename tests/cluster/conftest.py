@@ -1,0 +1,142 @@
+"""Fixtures for the Kubernetes API proof: a real kube-apiserver run by kwok on this machine.
+
+The session fixture runs ``scripts/kwok-cluster.sh up`` (which builds the binaries from the Go
+module proxy first if they are not cached) and ``down`` at the end, even when tests fail.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+# The official client (pip install 'kubernetes>=31'); a missing one is a collection error here.
+from kubernetes import client, config
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "kwok-cluster.sh"
+
+TIMINGS_KEY = pytest.StashKey[dict[str, float]]()
+
+
+@dataclass
+class Cluster:
+    """A running kwok cluster: its kubeconfig and an API client bound to it."""
+
+    name: str
+    kubeconfig: Path
+    api: client.ApiClient
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _worker_suffix() -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return f"-{worker}" if worker else ""
+
+
+def _run_script(
+    request: pytest.FixtureRequest, verb: str, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Run the cluster script with its output going straight to the terminal (progress)."""
+    capman = request.config.pluginmanager.getplugin("capturemanager")
+    started = time.monotonic()
+    print(f"\n[tests/cluster] {SCRIPT.relative_to(REPO)} {verb}", file=sys.stderr, flush=True)
+    if capman is not None:
+        with capman.global_and_fixture_disabled():
+            result = subprocess.run(
+                [str(SCRIPT), verb], env=env, timeout=timeout, text=True, check=False
+            )
+    else:
+        result = subprocess.run(
+            [str(SCRIPT), verb], env=env, timeout=timeout, text=True, check=False
+        )
+    print(
+        f"[tests/cluster] {verb} finished in {time.monotonic() - started:.1f} s "
+        f"(exit {result.returncode})",
+        file=sys.stderr,
+        flush=True,
+    )
+    return result
+
+
+@pytest.fixture(scope="session")
+def kwok_cluster(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    """Bring the kwok cluster up for the session and always take it down again."""
+    if not SCRIPT.is_file():
+        pytest.fail(f"{SCRIPT} is missing")
+    name = f"stonks-pytest{_worker_suffix()}"
+    kubeconfig = tmp_path_factory.mktemp("kwok") / "kubeconfig"
+    env = {**os.environ, "STONKS_KWOK_CLUSTER": name, "STONKS_KWOK_KUBECONFIG": str(kubeconfig)}
+    # A cold machine builds everything first (tens of minutes on 2 cores); a warm one starts
+    # the cluster in well under a minute.
+    build_timeout = float(os.environ.get("STONKS_KWOK_BUILD_TIMEOUT", "3600"))
+    timings: dict[str, float] = {}
+    request.config.stash[TIMINGS_KEY] = timings
+    try:
+        build = _run_script(request, "build", env, build_timeout)
+        if build.returncode != 0:
+            pytest.fail(
+                f"building the kwok cluster binaries failed (exit {build.returncode}); "
+                "see the output above and the build.log it names",
+                pytrace=False,
+            )
+        started = time.monotonic()
+        up = _run_script(request, "up", env, 600)
+        timings["cluster up (warm)"] = time.monotonic() - started
+        if up.returncode != 0:
+            pytest.fail(
+                f"'{SCRIPT.name} up' failed (exit {up.returncode}); see the output above",
+                pytrace=False,
+            )
+        api = config.new_client_from_config(config_file=str(kubeconfig))
+        yield Cluster(name=name, kubeconfig=kubeconfig, api=api, timings=timings)
+        api.close()
+    finally:
+        started = time.monotonic()
+        down = _run_script(request, "down", env, 300)
+        timings["cluster down"] = time.monotonic() - started
+        if down.returncode != 0:
+            print(f"[tests/cluster] WARNING: '{SCRIPT.name} down' failed", file=sys.stderr)
+
+
+@pytest.fixture(scope="session")
+def core(kwok_cluster: Cluster) -> client.CoreV1Api:
+    return client.CoreV1Api(kwok_cluster.api)
+
+
+@pytest.fixture(scope="session")
+def apps(kwok_cluster: Cluster) -> client.AppsV1Api:
+    return client.AppsV1Api(kwok_cluster.api)
+
+
+@pytest.fixture(scope="session")
+def batch(kwok_cluster: Cluster) -> client.BatchV1Api:
+    return client.BatchV1Api(kwok_cluster.api)
+
+
+@pytest.fixture(scope="session")
+def custom(kwok_cluster: Cluster) -> client.CustomObjectsApi:
+    return client.CustomObjectsApi(kwok_cluster.api)
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    timings = terminalreporter.config.stash.get(TIMINGS_KEY, None)
+    if not timings:
+        return
+    terminalreporter.section("kwok cluster timings")
+    for label, seconds in timings.items():
+        terminalreporter.write_line(f"{label:<40} {seconds:7.2f} s")
