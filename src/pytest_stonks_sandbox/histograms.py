@@ -102,11 +102,10 @@ class LatencyRecorder:
         """Add every route of ``other`` into this recorder (lossless)."""
         if other is self:
             raise ValueError("cannot merge a recorder into itself")
-        with other._lock:
-            items = [(k, e.histogram, e.errors, e.sum_us) for k, e in other._entries.items()]
-        with self._lock:
-            for key, histogram, errors, sum_us in items:
-                self._add(key, histogram, errors, sum_us)
+        first, second = sorted((self._lock, other._lock), key=id)  # one order: no deadlock
+        with first, second:
+            for key, entry in other._entries.items():
+                self._add(key, entry.histogram, entry.errors, entry.sum_us)
 
     def _add(self, key: RouteKey, histogram: Any, errors: int, sum_us: int) -> None:
         entry = self._entry(key)

@@ -78,6 +78,8 @@ async def _worker(client: httpx.AsyncClient, make_request: MakeRequest, run: _Ru
         status: int | None
         try:
             status = (await make_request(client, ticket)).status_code
+        except httpx.HTTPStatusError as exc:
+            status = exc.response.status_code
         except httpx.TransportError:
             status = None
         run.record(time.perf_counter_ns() - start, status)
@@ -94,8 +96,9 @@ async def run_load(
 ) -> LoadResult:
     """Run ``make_request(client, i)`` from ``concurrency`` workers within both bounds.
 
-    ``i`` counts requests from 0. ``httpx.TransportError`` counts as an error;
-    any other exception from ``make_request`` aborts the run and propagates.
+    ``i`` counts requests from 0. ``httpx.TransportError`` counts as an error and
+    ``httpx.HTTPStatusError`` (from ``raise_for_status``) by its status; any other
+    exception from ``make_request`` aborts the run and propagates (in an ExceptionGroup).
     """
     if concurrency < 1 or max_requests < 1 or duration_s <= 0:
         raise ValueError("concurrency, max_requests and duration_s must be positive")

@@ -17,6 +17,7 @@ from types import TracebackType
 import psutil
 
 Probe = Callable[[], Mapping[str, int]]
+STOP_TIMEOUT_S = 10.0
 
 _QUANTITY = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([a-zA-Z]*)")
 _SUFFIXES: dict[str, Decimal] = {
@@ -109,31 +110,33 @@ class MemorySampler:
                 if value > 0:
                     self._stats.setdefault(service, _Stats()).add(int(value))
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def _run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
             try:
                 self.sample_once()
             except Exception:
                 with self._lock:
                     self.probe_errors += 1
-            self._stop.wait(self.interval_s)
+            stop.wait(self.interval_s)
 
     def start(self) -> None:
         """Start sampling in the background (the first sample is taken at once)."""
         with self._lock:
             if self._thread is not None:
                 raise RuntimeError("memory sampler already started")
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="stonks-memory", daemon=True)
+            self._stop = threading.Event()
+            self._thread = threading.Thread(
+                target=self._run, args=(self._stop,), name="stonks-memory", daemon=True
+            )
             self._thread.start()
 
     def stop(self) -> None:
-        """Stop the background thread and wait for it (at most one interval plus a probe)."""
+        """Stop sampling; waits for a probe in progress, at most ``STOP_TIMEOUT_S``."""
         with self._lock:
             thread, self._thread = self._thread, None
-        if thread is not None:
             self._stop.set()
-            thread.join()
+        if thread is not None:
+            thread.join(STOP_TIMEOUT_S)
 
     def summary(self) -> dict[str, dict[str, int]]:
         """``{service: {"peak_bytes", "last_bytes", "samples"}}``, services sorted."""

@@ -126,3 +126,16 @@ def test_result_to_dict_is_flat_and_complete() -> None:
     data = result.to_dict()
     assert data["error_rate"] == 0.1
     assert set(data) >= {"requests", "errors", "throttled", "throughput_rps", "p95_ms", "p99_ms"}
+
+
+async def test_raise_for_status_errors_are_counted_by_status() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502 if request.url.path == "/bad" else 429)
+
+    async def make_request(client: httpx.AsyncClient, i: int) -> httpx.Response:
+        return (await client.get("/bad" if i % 2 else "/busy")).raise_for_status()
+
+    async with _client(handler) as client:
+        result = await run_load(client, make_request, concurrency=2, duration_s=60, max_requests=10)
+
+    assert (result.requests, result.errors, result.throttled) == (10, 5, 5)
