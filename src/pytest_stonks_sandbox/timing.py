@@ -100,8 +100,13 @@ class _Timing:
         self, recorder: LatencyRecorder, service: str, routes: RouteTemplates | None
     ) -> None:
         self.recorder = recorder
-        self.service = service
+        self._service = service
         self.routes = routes
+
+    @property
+    def service(self) -> str:
+        """The service every request of this transport is counted under."""
+        return self._service
 
     @property
     def routes(self) -> RouteTemplates | None:
@@ -114,8 +119,8 @@ class _Timing:
         self._key_for = functools.lru_cache(maxsize=ROUTE_CACHE_SIZE)(self._make_key)
 
     def _make_key(self, method: str, path: str) -> RouteKey:
-        route = self._routes.match(path) if self._routes else normalise_path(path)
-        return RouteKey(self.service, method, route)
+        route = normalise_path(path) if self._routes is None else self._routes.match(path)
+        return RouteKey(self._service, method, route)
 
     def _pending(self, request: httpx.Request, start_ns: int, status: int) -> _Pending:
         return _Pending(
