@@ -41,7 +41,7 @@ def _row(name: str, limit: float, actual: float | None, unit: str) -> dict[str, 
 
 
 def evaluate_budgets(
-    stage_seconds: Mapping[str, float],
+    stage_seconds: Mapping[str, float | None],
     load_results: Sequence[Mapping[str, Any]],
     budgets: Budgets = DEFAULTS,
 ) -> list[dict[str, Any]]:
