@@ -3,7 +3,8 @@
 A throwaway server is started for this module: loopback only, a private directory under
 /var/tmp, run as uid 65534 when the tests run as root (postgres refuses root), stopped by pid
 and removed afterwards. The seeds are loaded the way the plugin's seeder does it: one
-transaction, per file a temporary table, COPY (csv, header) and INSERT ... ON CONFLICT DO NOTHING.
+transaction, per file a temporary copy of the table (LIKE ... INCLUDING DEFAULTS INCLUDING
+CONSTRAINTS), COPY (csv, header) into it, then INSERT ... ON CONFLICT DO NOTHING.
 """
 
 from __future__ import annotations
@@ -144,7 +145,8 @@ async def load_seeds(conn: asyncpg.Connection, files: list[Path]) -> None:
             header = _header(path)
             cols = ", ".join(_ident(c) for c in header)
             await conn.execute(
-                f"CREATE TEMP TABLE _seed ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"
+                f"CREATE TEMP TABLE _seed (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+                " ON COMMIT DROP"
             )
             await conn.copy_to_table(
                 "_seed", source=path, columns=header, format="csv", header=True
