@@ -35,6 +35,7 @@ class ProjectConfig:
 
     root: Path
     database: str = "stonks"
+    api_key_header: str = "X-API-Key"
     buckets: tuple[str, ...] = ()
     migrations: Path | None = None
     seeds: Path | None = None
@@ -112,6 +113,7 @@ def parse_project(table: Mapping[str, Any], root: Path, source: str = TABLE) -> 
     return ProjectConfig(
         root=root,
         database=str(table.get("database", "stonks")),
+        api_key_header=str(table.get("api_key_header", "X-API-Key")),
         buckets=tuple(buckets),
         migrations=path_of("migrations"),
         seeds=path_of("seeds"),

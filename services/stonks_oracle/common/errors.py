@@ -63,6 +63,8 @@ DB_DOWN = (
     asyncpg.PostgresConnectionError,  # connection does not exist / failure
     asyncpg.CannotConnectNowError,  # server starting up or shutting down
     asyncpg.OperatorInterventionError,  # admin shutdown, crash shutdown
+    asyncpg.InvalidCatalogNameError,  # database not created yet (sandbox still provisioning)
+    asyncpg.InvalidAuthorizationSpecificationError,  # credentials not set yet, or rotated
 )
 S3_DOWN = (
     botocore.exceptions.EndpointConnectionError,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import http.client
+import json
 import socket
+from typing import Any
+from urllib.parse import urlsplit
 
 
 def http_status(host: str, port: int, path: str, timeout_s: float = 1.0) -> int:
@@ -14,6 +17,25 @@ def http_status(host: str, port: int, path: str, timeout_s: float = 1.0) -> int:
         response = conn.getresponse()
         response.read()
         return response.status
+    except http.client.HTTPException as exc:
+        raise OSError(str(exc)) from exc
+    finally:
+        conn.close()
+
+
+def http_json(url: str, timeout_s: float = 5.0) -> Any:
+    """GET a JSON document from an http:// URL (raises OSError or ValueError)."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(
+        parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout_s
+    )
+    try:
+        conn.request("GET", parts.path or "/")
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise OSError(f"GET {url} answered {response.status}")
+        return json.loads(body)
     except http.client.HTTPException as exc:
         raise OSError(str(exc)) from exc
     finally:

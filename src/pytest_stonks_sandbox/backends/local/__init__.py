@@ -12,12 +12,7 @@ from typing import Any
 from pytest_stonks_sandbox import binaries
 from pytest_stonks_sandbox.backends.base import FAULT_ACTIONS
 from pytest_stonks_sandbox.backends.local.postgres import PostgresServer
-from pytest_stonks_sandbox.backends.local.servers import (
-    S3_REGION,
-    WEED_PORT_FLAGS,
-    RedisServer,
-    S3Server,
-)
+from pytest_stonks_sandbox.backends.local.servers import WEED_PORT_FLAGS, RedisServer, S3Server
 from pytest_stonks_sandbox.backends.local.service import ServiceProcess
 from pytest_stonks_sandbox.errors import ConfigError, SandboxError, TeardownError
 from pytest_stonks_sandbox.memory import process_tree_rss
@@ -26,6 +21,7 @@ from pytest_stonks_sandbox.ports import ensure_port_free, free_ports
 from pytest_stonks_sandbox.process import ManagedProcess
 from pytest_stonks_sandbox.project import ProjectConfig
 from pytest_stonks_sandbox.rundir import RunDir, sweep
+from pytest_stonks_sandbox.s3client import S3_REGION
 
 
 def _secret() -> str:

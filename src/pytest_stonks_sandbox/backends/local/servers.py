@@ -7,14 +7,13 @@ import os
 import signal
 import time
 from pathlib import Path
-from typing import Any
 
 from pytest_stonks_sandbox.backends.probes import http_status, redis_ping
 from pytest_stonks_sandbox.errors import ProvisionError
 from pytest_stonks_sandbox.process import ManagedProcess
 from pytest_stonks_sandbox.rundir import RunDir
+from pytest_stonks_sandbox.s3client import s3_client
 
-S3_REGION = "us-east-1"
 WEED_PORT_FLAGS = (
     "master.port",
     "master.port.grpc",
@@ -158,18 +157,3 @@ class S3Server(ManagedProcess):
                     "s3", f"bucket {bucket!r} could not be created: {last_error}", "see the s3 log."
                 )
             time.sleep(0.05)
-
-
-def s3_client(endpoint: str, access_key: str, secret_key: str) -> Any:
-    """A boto3 S3 client for the sandbox store (path-style addressing, fixed region)."""
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        region_name=S3_REGION,
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}),
-    )

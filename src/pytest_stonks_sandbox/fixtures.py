@@ -1,0 +1,193 @@
+"""Fixtures a test sees, whichever backend serves the sandbox.
+
+Async fixtures are function-scoped on purpose: each test gets its own clients, so they work under
+any pytest-asyncio loop scope; timing still goes into the run's one recorder.
+"""
+
+from __future__ import annotations
+
+import runpy
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from pytest_stonks_sandbox.histograms import LatencyRecorder
+from pytest_stonks_sandbox.keys import SESSION_KEY
+from pytest_stonks_sandbox.load import LoadResult, MakeRequest, run_load
+from pytest_stonks_sandbox.model import Sandbox
+from pytest_stonks_sandbox.project import ProjectConfig
+from pytest_stonks_sandbox.s3client import s3_client
+from pytest_stonks_sandbox.session import SandboxSession
+
+OFF_REASON = (
+    "the Stonks sandbox is off: run pytest with --sandbox (or set STONKS_SANDBOX=1) to "
+    "provision it, or --sandbox-reuse to attach to a kept one"
+)
+
+
+def _session(request: pytest.FixtureRequest) -> SandboxSession:
+    session = request.config.stash.get(SESSION_KEY, None)
+    if session is None:
+        pytest.skip(OFF_REASON)
+    return session
+
+
+@pytest.fixture(scope="session")
+def sandbox(request: pytest.FixtureRequest) -> Sandbox:
+    """The running sandbox: run id, backend, namespace and endpoints."""
+    return _session(request).provision_or_exit()
+
+
+@pytest.fixture(scope="session")
+def sandbox_recorder(request: pytest.FixtureRequest, sandbox: Sandbox) -> LatencyRecorder:
+    """The run's latency recorder, to time a client of your own with `timing.instrument`."""
+    return _session(request).recorder
+
+
+ClientFactory = Callable[..., httpx.AsyncClient]
+
+
+@pytest_asyncio.fixture
+async def sandbox_client(
+    request: pytest.FixtureRequest, sandbox: Sandbox
+) -> AsyncIterator[ClientFactory]:
+    """Factory of timed clients: `sandbox_client("query-api", headers={})` has no API key."""
+    session = _session(request)
+    created: list[httpx.AsyncClient] = []
+
+    def make(service: str, **kwargs: Any) -> httpx.AsyncClient:
+        client = session.client(service, **kwargs)
+        created.append(client)
+        return client
+
+    yield make
+    for client in created:
+        await client.aclose()
+
+
+def _client_fixture(service: str, name: str) -> Any:
+    async def client(_plugin: object, sandbox_client: ClientFactory) -> httpx.AsyncClient:
+        return sandbox_client(service)
+
+    client.__doc__ = f"An httpx.AsyncClient for {service} (base URL and API key set; timed)."
+    return pytest_asyncio.fixture(client, name=name)
+
+
+def client_fixtures(project: ProjectConfig) -> object:
+    """A plugin with one client fixture per service that declares `client = "<fixture name>"`.
+
+    pytest reads a plugin's fixtures from its type, so they are class attributes.
+    """
+    fixtures = {
+        spec.client: _client_fixture(spec.name, spec.client)
+        for spec in project.services
+        if spec.client
+    }
+    return type("StonksClientFixtures", (), fixtures)()
+
+
+@pytest_asyncio.fixture
+async def db(sandbox: Sandbox) -> AsyncIterator[Any]:
+    """An asyncpg connection to the sandbox database."""
+    import asyncpg
+
+    conn = await asyncpg.connect(sandbox.endpoints.postgres_dsn)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+@pytest_asyncio.fixture
+async def redis(sandbox: Sandbox) -> AsyncIterator[Any]:
+    """A redis.asyncio client (decode_responses=True) to the sandbox Redis."""
+    import redis.asyncio
+
+    client = redis.asyncio.from_url(sandbox.endpoints.redis_url, decode_responses=True)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def s3(sandbox: Sandbox) -> Any:
+    """A boto3 S3 client for the sandbox object store."""
+    endpoints = sandbox.endpoints
+    return s3_client(
+        endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key, endpoints.s3_region
+    )
+
+
+@pytest.fixture(scope="session")
+def seed_ids(request: pytest.FixtureRequest, sandbox: Sandbox) -> Mapping[str, Any]:
+    """The UPPER_CASE constants of the project's seed_ids module, read-only."""
+    path = _session(request).cfg.project.seed_ids
+    if path is None:
+        pytest.fail("no seed_ids module is declared in [tool.stonks-sandbox] (seed_ids = ...)")
+    values = runpy.run_path(str(path))
+    return MappingProxyType({k: v for k, v in values.items() if k.isupper()})
+
+
+class Faults:
+    """Real fault injection: stop, start or restart one component of the sandbox."""
+
+    def __init__(self, session: SandboxSession) -> None:
+        self._session = session
+
+    def stop(self, component: str) -> None:
+        self._session.fault("stop", component)
+
+    def start(self, component: str) -> None:
+        self._session.fault("start", component)
+
+    def restart(self, component: str) -> None:
+        self._session.fault("restart", component)
+
+
+@pytest.fixture(scope="session")
+def sandbox_faults(request: pytest.FixtureRequest, sandbox: Sandbox) -> Iterator[Faults]:
+    """Stop/start/restart components; anything left stopped is started again afterwards."""
+    faults = Faults(_session(request))
+    yield faults
+
+
+LoadRunner = Callable[..., Any]
+
+
+@pytest_asyncio.fixture
+async def sandbox_load(request: pytest.FixtureRequest, sandbox: Sandbox) -> LoadRunner:
+    """`await sandbox_load("query-api", make_request, concurrency=8, duration_s=5, max_requests=2000)`.
+
+    Runs N concurrent clients for a bounded time and count; the result goes to the contract's
+    `load` section (not into the per-endpoint histograms).
+    """
+    session = _session(request)
+
+    async def run(
+        service: str,
+        make_request: MakeRequest,
+        *,
+        concurrency: int,
+        duration_s: float,
+        max_requests: int,
+        name: str | None = None,
+    ) -> LoadResult:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with session.client(service, timed=False, limits=limits) as client:
+            result = await run_load(
+                client,
+                make_request,
+                concurrency=concurrency,
+                duration_s=duration_s,
+                max_requests=max_requests,
+                name=name or f"{service}:{request.node.name}",
+            )
+        session.load_results.append(result.to_dict())
+        return result
+
+    return run

@@ -1,0 +1,384 @@
+"""The class plugin that owns one run: deploy -> seed -> tests -> frontend -> teardown -> report."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+
+from pytest_stonks_sandbox import seeding
+from pytest_stonks_sandbox.backends.attach import AttachBackend, write_state
+from pytest_stonks_sandbox.backends.base import Backend
+from pytest_stonks_sandbox.backends.probes import http_json
+from pytest_stonks_sandbox.budgets import breaches, evaluate_budgets
+from pytest_stonks_sandbox.config import SandboxConfig
+from pytest_stonks_sandbox.errors import ProvisionError, SandboxError
+from pytest_stonks_sandbox.histograms import LatencyRecorder
+from pytest_stonks_sandbox.memory import MemorySampler
+from pytest_stonks_sandbox.model import Endpoints, Sandbox
+from pytest_stonks_sandbox.report import (
+    EXIT_FAILED,
+    EXIT_INFRA,
+    EXIT_PASSED,
+    RunFacts,
+    build_report,
+    environment,
+    write_report,
+)
+from pytest_stonks_sandbox.routes import RouteTemplates
+from pytest_stonks_sandbox.stages import StageClock
+from pytest_stonks_sandbox.summary import summary_lines
+from pytest_stonks_sandbox.timing import TimingTransport
+
+SANDBOX_FIXTURES = frozenset(
+    {"sandbox", "db", "redis", "s3", "seed_ids", "sandbox_faults", "sandbox_client",
+     "sandbox_load", "sandbox_recorder"}
+)  # fmt: skip
+WORKER_INPUT_KEY = "stonks_sandbox"
+
+
+def make_backend(cfg: SandboxConfig) -> Backend:
+    """The backend the configuration asks for."""
+    if cfg.backend == "attach":
+        return AttachBackend(cfg.state_file)
+    if cfg.backend == "local":
+        from pytest_stonks_sandbox.backends.local import LocalBackend
+
+        return LocalBackend(cfg.project, cfg.run_dir, cfg.timeout_s)
+    raise ProvisionError(
+        "kubernetes",
+        "the kubernetes backend is not part of this version yet.",
+        "use the local backend (the default) or attach to a kept sandbox with --sandbox-reuse.",
+    )
+
+
+class SandboxSession:
+    """Provisions on demand, watches the run, tears down on every path, writes the contract."""
+
+    def __init__(self, cfg: SandboxConfig, config: pytest.Config) -> None:
+        self.cfg = cfg
+        self.config = config
+        self.clock = StageClock()
+        self.recorder = LatencyRecorder()
+        self.started_at = time.time()
+        self.backend: Backend | None = None
+        self.sandbox: Sandbox | None = None
+        self.seed_summary: seeding.SeedSummary | None = None
+        self.infra_error: SandboxError | None = None
+        self.routes: dict[str, RouteTemplates] = {}
+        self.memory: MemorySampler | None = None
+        self.tally: Counter[str] = Counter()
+        self.failures: list[dict[str, str]] = []
+        self.load_results: list[dict[str, Any]] = []
+        self.pages: list[dict[str, Any]] = []
+        self.kept: dict[str, str] | None = None
+        self.document: dict[str, Any] | None = None
+        self.is_worker = hasattr(config, "workerinput")
+        self.workers = 0
+
+    # --- provisioning -------------------------------------------------------------------
+    def progress(self, text: str) -> None:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and not self.is_worker:
+            reporter.write_line(f"[stonks-sandbox] {text}")
+
+    def provision(self) -> Sandbox:
+        """Deploy and seed (each a timed stage); raises SandboxError on infrastructure trouble."""
+        if self.sandbox is not None:
+            return self.sandbox
+        if self.is_worker:
+            return self._attach_from_controller()
+        self.backend = backend = make_backend(self.cfg)
+        self.progress(f"deploy: {backend.name} backend, run {self.cfg.run_id} ...")
+        self.clock.begin("deploy")
+        try:
+            endpoints = backend.start()
+        except SandboxError as exc:
+            self.clock.end("deploy", "failed", exc.explain(), backend.readiness())
+            raise
+        seconds = self.clock.end("deploy", components=backend.readiness())
+        ready = ", ".join(f"{name} {sec:.2f}s" for name, sec in backend.readiness().items())
+        self.progress(f"deploy: ready in {seconds:.2f} s ({ready})")
+        self.clock.begin("seed")
+        try:
+            self.seed_summary = seeding.seed(endpoints, self.cfg.project)
+        except SandboxError as exc:
+            self.clock.end("seed", "failed", exc.explain())
+            raise
+        seconds = self.clock.end("seed")
+        rows = sum(self.seed_summary.row_counts().values())
+        self.progress(
+            f"seed: {rows} rows in {len(self.seed_summary.tables)} tables, "
+            f"{self.seed_summary.objects} objects in {seconds:.2f} s"
+        )
+        run_id = getattr(backend, "run_id", "") or self.cfg.run_id
+        namespace = getattr(backend, "namespace", "") or self.cfg.namespace
+        self.sandbox = Sandbox(
+            run_id=run_id,
+            backend=backend.name,
+            namespace=namespace,
+            endpoints=endpoints,
+            run_dir=str(self.cfg.run_dir),
+            seed_rows=self.seed_summary.row_counts(),
+        )
+        self.routes = fetch_route_templates(endpoints)
+        self.memory = MemorySampler(backend.memory, self.cfg.memory_interval_s)
+        self.memory.start()
+        return self.sandbox
+
+    def provision_or_exit(self) -> Sandbox:
+        """Provision; an infrastructure failure ends the session with exit code 2."""
+        try:
+            return self.provision()
+        except SandboxError as exc:
+            self.infra_error = exc
+            pytest.exit(exc.explain(), returncode=EXIT_INFRA)
+
+    def _attach_from_controller(self) -> Sandbox:
+        data = json.loads(self.config.workerinput[WORKER_INPUT_KEY])  # type: ignore[attr-defined]
+        endpoints = Endpoints.from_dict(data["endpoints"])
+        self.sandbox = Sandbox(
+            run_id=data["run_id"],
+            backend=data["backend"],
+            namespace=data["namespace"],
+            endpoints=endpoints,
+            run_dir=data["run_dir"],
+            seed_rows=data["seed_rows"],
+        )
+        self.routes = fetch_route_templates(endpoints)
+        return self.sandbox
+
+    def worker_input(self) -> str:
+        """What an xdist worker needs to use the controller's sandbox."""
+        assert self.sandbox is not None
+        sandbox = self.sandbox
+        return json.dumps(
+            {
+                "run_id": sandbox.run_id,
+                "backend": sandbox.backend,
+                "namespace": sandbox.namespace,
+                "endpoints": sandbox.endpoints.to_dict(),
+                "run_dir": sandbox.run_dir,
+                "seed_rows": dict(sandbox.seed_rows),
+            }
+        )
+
+    def client(
+        self,
+        service: str,
+        *,
+        timed: bool = True,
+        headers: dict[str, str] | None = None,
+        timeout: float = 30.0,
+        **kwargs: Any,
+    ) -> httpx.AsyncClient:
+        """An AsyncClient for one service: base URL, API key (unless `headers` is given), timed."""
+        sandbox = self.provision_or_exit()
+        if headers is None:
+            headers = {self.cfg.project.api_key_header: sandbox.endpoints.api_key}
+        transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(
+            limits=kwargs.pop("limits", httpx.Limits())
+        )
+        if timed:
+            transport = TimingTransport(transport, self.recorder, service, self.routes.get(service))
+        return httpx.AsyncClient(
+            base_url=sandbox.endpoints.service_url(service),
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+            **kwargs,
+        )
+
+    def fault(self, action: str, component: str) -> None:
+        if self.backend is None:
+            raise ProvisionError(component, f"cannot {action} it from an xdist worker.")
+        self.backend.fault(action, component)
+
+    # --- hooks --------------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Under xdist the controller provisions before the workers start."""
+        if self.config.pluginmanager.has_plugin("dsession"):
+            self.workers = int(getattr(self.config.option, "numprocesses", 0) or 0)
+            self.provision_or_exit()
+            self.clock.begin("tests")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        if session.config.option.collectonly or self.config.pluginmanager.has_plugin("dsession"):
+            return
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            return
+        needed = any(SANDBOX_FIXTURES & set(getattr(i, "fixturenames", ())) for i in session.items)
+        if needed or self.uses_client_fixture(session.items):
+            self.provision_or_exit()
+        if not self.is_worker:
+            self.clock.begin("tests")
+
+    def uses_client_fixture(self, items: list[pytest.Item]) -> bool:
+        clients = {spec.client for spec in self.cfg.project.services if spec.client}
+        return any(clients & set(getattr(item, "fixturenames", ())) for item in items)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not self.is_worker:
+            self._count(report)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed and not self.is_worker:
+            self.tally["errors"] += 1
+            self.failures.append(
+                {"nodeid": report.nodeid, "when": "collect", "message": _message(report)}
+            )
+
+    def _count(self, report: pytest.TestReport) -> None:
+        """One outcome per test (plus an error for a failing teardown), as pytest counts them."""
+        xfail = hasattr(report, "wasxfail")
+        if report.when == "call":
+            if xfail:
+                outcome = "xpassed" if report.passed else "xfailed"
+            else:
+                outcome = report.outcome if report.outcome != "skipped" else "skipped"
+        elif report.failed:
+            outcome = "errors"
+        elif report.skipped:
+            outcome = "xfailed" if xfail else "skipped"
+        else:
+            return
+        self.tally[outcome] += 1
+        if report.when != "teardown":
+            self.tally["total"] += 1
+        if report.failed:
+            self.failures.append(
+                {"nodeid": report.nodeid, "when": report.when, "message": _message(report)}
+            )
+
+    def pytest_runtest_logfinish(self) -> None:
+        """A component that died during the run ends it as an infrastructure failure."""
+        if self.backend is None or self.infra_error is not None:
+            return
+        try:
+            self.backend.check_alive()
+        except SandboxError as exc:
+            self.infra_error = exc
+            pytest.exit(exc.explain(), returncode=EXIT_INFRA)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.is_worker:
+            return
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED and self.infra_error is None
+        if self.clock.is_open("tests"):
+            failed = self.tally["failed"] + self.tally["errors"]
+            self.clock.end("tests", "failed" if failed else "passed")
+        self.clock.skip("frontend", "no frontend pages are declared")
+        if self.memory is not None:
+            self.memory.stop()
+        code = int(exitstatus)
+        self._teardown(code)
+        if self.infra_error is not None:
+            code = EXIT_INFRA
+        budgets = evaluate_budgets(self.clock.seconds(), self.load_results)
+        if self.cfg.enforce_budgets and breaches(budgets) and code == EXIT_PASSED:
+            code = EXIT_FAILED
+        self.document = build_report(self._facts(code, interrupted, budgets))
+        write_report(self.cfg.results_path, self.document)
+        session.exitstatus = code
+
+    def _teardown(self, code: int) -> None:
+        if self.backend is None:
+            self.clock.skip("teardown", "nothing was provisioned")
+            return
+        keep = self.cfg.keep == "always" or (self.cfg.keep == "on-failure" and code != 0)
+        if keep and self.sandbox is not None and self.backend.name != "attach":
+            self.clock.begin("teardown")
+            self._keep()
+            self.clock.end(
+                "teardown", "kept", f"kept: attach with --sandbox-reuse {self.cfg.state_file}"
+            )
+            return
+        self.clock.begin("teardown")
+        try:
+            self.backend.stop()
+        except SandboxError as exc:
+            self.infra_error = self.infra_error or exc
+            self.clock.end("teardown", "failed", exc.explain())
+            return
+        detail = "left the kept sandbox running" if self.backend.name == "attach" else ""
+        self.clock.end("teardown", detail=detail)
+
+    def _keep(self) -> None:
+        assert self.backend is not None and self.sandbox is not None
+        state = {
+            **self.backend.keep(),
+            "run_id": self.sandbox.run_id,
+            "namespace": self.sandbox.namespace,
+            "created_at": self.started_at,
+        }
+        write_state(self.cfg.state_file, state)
+        self.kept = {"state_file": str(self.cfg.state_file), "run_dir": str(self.cfg.run_dir)}
+
+    def _facts(self, code: int, interrupted: bool, budgets: list[dict[str, Any]]) -> RunFacts:
+        error = self.infra_error
+        return RunFacts(
+            run_id=self.sandbox.run_id if self.sandbox else self.cfg.run_id,
+            backend=self.cfg.backend,
+            namespace=self.sandbox.namespace if self.sandbox else self.cfg.namespace,
+            image_tag=self.cfg.image_tag,
+            started_at=self.started_at,
+            finished_at=time.time(),
+            exit_code=code,
+            interrupted=interrupted,
+            infra_error=(
+                {
+                    "phase": error.phase,
+                    "component": error.component,
+                    "message": error.message,
+                    "hint": error.hint,
+                }  # fmt: skip
+                if error
+                else None
+            ),
+            kept=self.kept,
+            tests=dict(self.tally),
+            failures=self.failures,
+            stages=self.clock.snapshot(),
+            endpoints=self.recorder.endpoint_rows(),
+            requests_total=self.recorder.total_requests(),
+            memory=self.memory.summary() if self.memory else {},
+            seed=self.seed_summary.to_dict() if self.seed_summary else None,
+            load=self.load_results,
+            pages=self.pages,
+            budgets=budgets,
+            environment=environment(self.workers),
+        )
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.document is None:
+            return
+        terminalreporter.section("stonks sandbox")
+        for line in summary_lines(self.document, str(self.cfg.results_path)):
+            terminalreporter.write_line(line)
+
+
+def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
+    """The short failure message: the crash line of the traceback, else the first lines."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return str(crash.message)[:2000]
+    return str(report.longrepr)[:2000]
+
+
+def fetch_route_templates(endpoints: Endpoints) -> dict[str, RouteTemplates]:
+    """Each service's route templates from its /openapi.json (skipped when it has none)."""
+    templates = {}
+    for name, url in endpoints.services.items():
+        try:
+            document = http_json(f"{url}/openapi.json")
+        except (OSError, ValueError):
+            continue
+        templates[name] = RouteTemplates.from_openapi(document)
+    return templates
