@@ -30,7 +30,7 @@ OFF_REASON = (
 
 
 def _session(request: pytest.FixtureRequest) -> SandboxSession:
-    session = request.config.stash.get(SESSION_KEY, None)
+    session: SandboxSession | None = request.config.stash.get(SESSION_KEY, None)
     if session is None:
         pytest.skip(OFF_REASON)
     return session
@@ -161,7 +161,7 @@ LoadRunner = Callable[..., Any]
 
 @pytest_asyncio.fixture
 async def sandbox_load(request: pytest.FixtureRequest, sandbox: Sandbox) -> LoadRunner:
-    """`await sandbox_load("query-api", make_request, concurrency=8, duration_s=5, max_requests=2000)`.
+    """`await sandbox_load("query-api", make, concurrency=8, duration_s=5, max_requests=2000)`.
 
     Runs N concurrent clients for a bounded time and count; the result goes to the contract's
     `load` section (not into the per-endpoint histograms).

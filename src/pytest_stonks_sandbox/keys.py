@@ -7,6 +7,6 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    pass
+    from pytest_stonks_sandbox.session import SandboxSession
 
-SESSION_KEY = pytest.StashKey["SandboxSession"]()
+SESSION_KEY: pytest.StashKey[SandboxSession] = pytest.StashKey()

@@ -182,7 +182,11 @@ def _install_sigterm_handler(config: pytest.Config) -> None:
         previous = signal.signal(signal.SIGTERM, interrupt)
     except ValueError:  # not the main thread
         return
-    config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    config.add_cleanup(restore)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -82,7 +82,6 @@ class ManagedProcess:
 
     def spawn(self) -> None:
         uid = self.run_as()
-        ids = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
         with open(self.log_path, "ab") as log:
             try:
                 self.proc = subprocess.Popen(
@@ -93,7 +92,9 @@ class ManagedProcess:
                     cwd=self.cwd(),
                     env=self.env(),
                     start_new_session=True,
-                    **ids,  # type: ignore[arg-type]
+                    user=uid,
+                    group=uid,
+                    extra_groups=[] if uid is not None else None,
                 )
             except OSError as exc:
                 raise ProvisionError(

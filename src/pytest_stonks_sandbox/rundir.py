@@ -116,9 +116,10 @@ class RunDir:
 
 def kill_group(pid: int, sig: int = signal.SIGKILL) -> None:
     """Signal a process started in its own session (its group id is its pid), then the pid."""
-    for target in (lambda: os.killpg(pid, sig), lambda: os.kill(pid, sig)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            target()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, sig)
 
 
 def is_orphan(run: RunDir, now: float, include_kept: bool) -> bool:

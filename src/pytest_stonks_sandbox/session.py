@@ -338,7 +338,7 @@ class SandboxSession:
                     "component": error.component,
                     "message": error.message,
                     "hint": error.hint,
-                }  # fmt: skip
+                }
                 if error
                 else None
             ),

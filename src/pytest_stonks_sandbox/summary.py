@@ -64,14 +64,15 @@ def summary_lines(document: Mapping[str, Any], results_path: str) -> list[str]:
         )
     for load in document["load"]:
         lines.append(
-            f"load {load['name']}: {load['requests']} requests, error rate {load['error_rate']:.2%}, "
-            f"p95 {load['p95_ms']:.1f} ms"
+            f"load {load['name']}: {load['requests']} requests, "
+            f"error rate {load['error_rate']:.2%}, p95 {load['p95_ms']:.1f} ms"
         )
     for budget in document["budgets"]:
         actual = "not measured" if budget["actual"] is None else f"{budget['actual']:.2f}"
         verdict = "BREACHED" if budget["breached"] else "ok"
         lines.append(
-            f"budget {budget['name']:<16} < {budget['limit']:g} {budget['unit']}: {actual} {verdict}"
+            f"budget {budget['name']:<16} < {budget['limit']:g} {budget['unit']}: "
+            f"{actual} {verdict}"
         )
     if document.get("kept"):
         lines.append(

@@ -206,8 +206,8 @@ def _raise_first(futures: list[Future[None]]) -> None:
             future.result()
         except BaseException as exc:
             errors.append(exc)
-    for exc in errors:
-        if isinstance(exc, SandboxError):
-            raise exc
+    for error in errors:
+        if isinstance(error, SandboxError):
+            raise error
     if errors:
         raise errors[0]

@@ -71,14 +71,15 @@ def initdb_template(bin_dir: Path, cache_root: Path) -> Path:
         building.mkdir(mode=0o700)
         if uid is not None:
             os.chown(building, uid, uid)
-        ids = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
         result = subprocess.run(
             [str(bin_dir / "initdb"), "-D", str(building), *INITDB_ARGS],
             capture_output=True,
             text=True,
             check=False,
             timeout=120,
-            **ids,  # type: ignore[arg-type]
+            user=uid,
+            group=uid,
+            extra_groups=[] if uid is not None else None,
         )
         if result.returncode != 0:
             shutil.rmtree(building, ignore_errors=True)
