@@ -1,0 +1,126 @@
+"""Small helpers shared by the query-api routers: filtered SQL, query-parameter types, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+from fastapi import HTTPException, Query
+from pydantic import AfterValidator, BaseModel
+
+from stonks_oracle.common import Pagination
+
+# Offsets beyond this cannot match a row; clamping keeps asyncpg's int64 encoder happy.
+MAX_OFFSET = 2**31
+
+TICKER_PATTERN = r"^[A-Za-z][A-Za-z0-9.\-]{0,9}$"
+Ticker = Annotated[
+    str | None, Query(pattern=TICKER_PATTERN, description="company ticker, e.g. AAPL")
+]
+
+
+class ErrorBody(BaseModel):
+    """Every error this service returns: ``{"detail": ...}``."""
+
+    detail: Any
+
+
+READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "missing or wrong X-API-Key"},
+    404: {"model": ErrorBody, "description": "unknown id"},
+    503: {"model": ErrorBody, "description": "a dependency is unavailable"},
+}
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **READ_ERRORS,
+    400: {"model": ErrorBody, "description": "business rule violation"},
+    409: {"model": ErrorBody, "description": "duplicate"},
+}
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    return value
+
+
+def _json_storable(value: dict[str, Any]) -> dict[str, Any]:
+    if "\\u0000" in json.dumps(value):
+        raise ValueError("JSON must not contain NUL characters")
+    return value
+
+
+# Text and JSON that PostgreSQL can store (it rejects NUL characters with an encoding error).
+Text = Annotated[str, AfterValidator(_no_nul)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(_json_storable)]
+
+
+def as_utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
+    """A query datetime as an aware UTC datetime (naive means UTC); 422 when out of range."""
+    if value is None:
+        return None
+    try:
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError) as exc:
+        raise HTTPException(422, f"{name} is out of range") from exc
+
+
+class Select:
+    """A SELECT assembled from optional filters, each bound as a positional parameter."""
+
+    def __init__(self, base: str) -> None:
+        self._base = base
+        self._clauses: list[str] = []
+        self.args: list[Any] = []
+
+    def bind(self, value: Any) -> str:
+        """Add a parameter and return its placeholder (``$n``)."""
+        self.args.append(value)
+        return f"${len(self.args)}"
+
+    def where(self, clause: str, value: Any) -> Select:
+        """Add ``clause`` (with ``{}`` for the placeholder) unless ``value`` is None."""
+        if value is not None:
+            self._clauses.append(clause.format(self.bind(value)))
+        return self
+
+    def raw(self, clause: str) -> Select:
+        """Add a clause whose placeholders were made with ``bind``."""
+        self._clauses.append(clause)
+        return self
+
+    def sql(self, order_by: str, page: Pagination | None = None) -> str:
+        """The full statement with WHERE, ORDER BY and (if paged) LIMIT / OFFSET."""
+        text = self._base
+        if self._clauses:
+            text += " WHERE " + " AND ".join(self._clauses)
+        text += f" ORDER BY {order_by}"
+        if page is not None:
+            limit = self.bind(page.limit)
+            offset = self.bind(min(page.offset, MAX_OFFSET))
+            text += f" LIMIT {limit} OFFSET {offset}"
+        return text
+
+
+def upper(ticker: str | None) -> str | None:
+    """Tickers are stored upper-case."""
+    return None if ticker is None else ticker.upper()
+
+
+def changes(body: BaseModel, nullable: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The fields a PATCH body sets; 422 when a non-nullable field is set to null."""
+    values = body.model_dump(exclude_unset=True)
+    nulls = sorted(k for k, v in values.items() if v is None and k not in nullable)
+    if nulls:
+        raise HTTPException(422, f"must not be null: {', '.join(nulls)}")
+    return values
+
+
+def update_sql(table: str, values: dict[str, Any], *, touch: bool = True) -> str:
+    """``UPDATE table SET col = $n ... WHERE id = $last RETURNING *`` (columns from a model)."""
+    sets = [f"{column} = ${n}" for n, column in enumerate(values, start=1)]
+    if touch:
+        sets.append("updated_at = now()")
+    return f"UPDATE {table} SET {', '.join(sets)} WHERE id = ${len(values) + 1} RETURNING *"
