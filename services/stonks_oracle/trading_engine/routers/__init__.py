@@ -2,6 +2,14 @@
 
 from fastapi import APIRouter
 
-from . import notifications
+from . import backtest, config, decisions, metrics, notifications, override, status
 
-ROUTERS: list[APIRouter] = [notifications.router]
+ROUTERS: list[APIRouter] = [
+    status.router,
+    config.router,
+    decisions.router,
+    metrics.router,
+    backtest.router,
+    notifications.router,
+    override.router,
+]

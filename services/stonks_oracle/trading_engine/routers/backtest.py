@@ -1,0 +1,88 @@
+"""Backtest a simple strategy over the stored daily price bars."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter
+
+from stonks_oracle.common import DB, NotFound
+
+from ..backtest import Bar, Signal, run_backtest
+from ..models import BacktestIn, BacktestOut, errors
+
+router = APIRouter(prefix="/api/trading", tags=["backtest"])
+
+TREND_SIGNAL: dict[str, Signal] = {"up": "long", "down": "short", "flat": "flat"}
+
+# The latest trend window of each company that started on or before the range's end.
+LATEST_TRENDS = """
+SELECT DISTINCT ON (company_id) company_id, direction
+FROM trend_windows
+WHERE (window_start AT TIME ZONE 'UTC')::date <= $1 AND company_id = ANY($2::uuid[])
+ORDER BY company_id, window_end DESC, created_at DESC, id
+"""
+
+
+async def _companies(db: DB, tickers: list[str] | None) -> dict[str, str]:
+    """ticker -> company id of the requested tickers (404 naming unknown ones), or all."""
+    rows = await db.fetch_all(
+        "SELECT ticker, id FROM companies WHERE $1::text[] IS NULL OR ticker = ANY($1) "
+        "ORDER BY ticker",
+        tickers,
+    )
+    found = {r["ticker"]: r["id"] for r in rows}
+    if tickers is not None:
+        missing = [t for t in tickers if t not in found]
+        if missing:
+            raise NotFound(f"unknown tickers: {', '.join(missing)}")
+        return {t: found[t] for t in tickers}
+    return found
+
+
+@router.post("/backtest", response_model=BacktestOut, responses=errors(404))
+async def backtest(body: BacktestIn, db: DB) -> dict[str, Any]:
+    """Run ``strategy`` from ``start_date`` to ``end_date`` (inclusive); deterministic.
+
+    ``buy_and_hold`` is long every ticker; ``trend_following`` is long on an ``up``, short on
+    a ``down`` and flat on a ``flat`` (or missing) latest trend window.
+    """
+    tickers = list(dict.fromkeys(body.tickers)) if body.tickers is not None else None
+    companies = await _companies(db, tickers)
+    ids = list(companies.values())
+    rows = await db.fetch_all(
+        """SELECT c.ticker, b.bar_date, b.open, b.close
+        FROM price_bars AS b JOIN companies AS c ON c.id = b.company_id
+        WHERE b.company_id = ANY($1::uuid[]) AND b.bar_date BETWEEN $2 AND $3
+        ORDER BY c.ticker, b.bar_date""",
+        ids,
+        body.start_date,
+        body.end_date,
+    )
+    bars: dict[str, list[Bar]] = defaultdict(list)
+    for r in rows:
+        bars[r["ticker"]].append(
+            Bar(
+                dt.date.fromisoformat(r["bar_date"]),
+                Decimal(str(r["open"])),
+                Decimal(str(r["close"])),
+            )
+        )
+    if body.strategy == "buy_and_hold":
+        signals: dict[str, Signal] = dict.fromkeys(companies, "long")
+    else:
+        trends = await db.fetch_all(LATEST_TRENDS, body.end_date, ids)
+        direction = {r["company_id"]: r["direction"] for r in trends}
+        signals = {
+            t: TREND_SIGNAL.get(direction.get(cid, "flat"), "flat") for t, cid in companies.items()
+        }
+    result = run_backtest(signals, bars, Decimal(str(body.initial_cash)))
+    return {
+        "strategy": body.strategy,
+        "start_date": body.start_date.isoformat(),
+        "end_date": body.end_date.isoformat(),
+        **result,
+    }
