@@ -83,8 +83,12 @@ def seed_files(directory: Path | None) -> list[tuple[str, Path]]:
 def seed(endpoints: Endpoints, project: ProjectConfig) -> SeedSummary:
     """Run the whole seed stage (blocking); raises SeedError naming file and row on bad data."""
     started = time.monotonic()
-    migrations, tables = asyncio.run(_seed_database(endpoints.postgres_dsn, project))
-    objects = upload_objects(endpoints, project)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        uploading = pool.submit(upload_objects, endpoints, project)
+        try:
+            migrations, tables = asyncio.run(_seed_database(endpoints.postgres_dsn, project))
+        finally:
+            objects = uploading.result()
     return SeedSummary(time.monotonic() - started, migrations, tables, objects)
 
 
