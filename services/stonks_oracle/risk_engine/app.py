@@ -4,4 +4,5 @@ from stonks_oracle.common import create_app
 
 from .routers import ROUTERS
 
-app = create_app("risk-engine", routers=ROUTERS)
+# Redis carries the risk events (stonks.risk.*), so /ready checks it too.
+app = create_app("risk-engine", routers=ROUTERS, needs_redis=True)

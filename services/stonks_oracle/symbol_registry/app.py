@@ -4,4 +4,5 @@ from stonks_oracle.common import create_app
 
 from .routers import ROUTERS
 
-app = create_app("symbol-registry", routers=ROUTERS)
+# Redis carries the registry's events (stonks.registry.*), so /ready checks it too.
+app = create_app("symbol-registry", routers=ROUTERS, needs_redis=True)

@@ -2,6 +2,12 @@
 
 from fastapi import APIRouter
 
-from . import config
+from . import approvals, config, evaluate, lockouts, snapshots
 
-ROUTERS: list[APIRouter] = [config.router]
+ROUTERS: list[APIRouter] = [
+    evaluate.router,
+    approvals.router,
+    lockouts.router,
+    snapshots.router,
+    config.router,
+]

@@ -2,6 +2,14 @@
 
 from fastapi import APIRouter
 
-from . import companies
+from . import aliases, companies, competitors, exposure, members, sources, watchlists
 
-ROUTERS: list[APIRouter] = [companies.router]
+ROUTERS: list[APIRouter] = [
+    companies.router,
+    sources.router,
+    aliases.router,
+    competitors.router,
+    exposure.router,
+    watchlists.router,
+    members.router,
+]
