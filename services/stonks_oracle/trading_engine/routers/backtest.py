@@ -27,31 +27,40 @@ ORDER BY company_id, window_end DESC, created_at DESC, id
 """
 
 
-async def _companies(db: DB, tickers: list[str] | None) -> dict[str, str]:
-    """ticker -> company id of the requested tickers (404 naming unknown ones), or all."""
+async def _companies(db: DB, body: BacktestIn) -> dict[str, str]:
+    """ticker -> company id: the requested tickers (404 naming unknown ones), or else every
+    company with bars in the range, in ticker order."""
+    if body.tickers is None:
+        rows = await db.fetch_all(
+            """SELECT c.ticker, c.id FROM companies AS c
+            WHERE EXISTS (SELECT 1 FROM price_bars AS b
+                          WHERE b.company_id = c.id AND b.bar_date BETWEEN $1 AND $2)
+            ORDER BY c.ticker""",
+            body.start_date,
+            body.end_date,
+        )
+        return {r["ticker"]: r["id"] for r in rows}
+    tickers = list(dict.fromkeys(body.tickers))
     rows = await db.fetch_all(
-        "SELECT ticker, id FROM companies WHERE $1::text[] IS NULL OR ticker = ANY($1) "
-        "ORDER BY ticker",
-        tickers,
+        "SELECT ticker, id FROM companies WHERE ticker = ANY($1::text[])", tickers
     )
     found = {r["ticker"]: r["id"] for r in rows}
-    if tickers is not None:
-        missing = [t for t in tickers if t not in found]
-        if missing:
-            raise NotFound(f"unknown tickers: {', '.join(missing)}")
-        return {t: found[t] for t in tickers}
-    return found
+    missing = [t for t in tickers if t not in found]
+    if missing:
+        raise NotFound(f"unknown tickers: {', '.join(missing)}")
+    return {t: found[t] for t in tickers}
 
 
 @router.post("/backtest", response_model=BacktestOut, responses=errors(404))
 async def backtest(body: BacktestIn, db: DB) -> dict[str, Any]:
     """Run ``strategy`` from ``start_date`` to ``end_date`` (inclusive); deterministic.
 
-    ``buy_and_hold`` is long every ticker; ``trend_following`` is long on an ``up``, short on
-    a ``down`` and flat on a ``flat`` (or missing) latest trend window.
+    Without ``tickers`` every company with bars in the range takes part, so the result only
+    depends on the stored bars and trend windows. ``buy_and_hold`` is long every ticker;
+    ``trend_following`` is long on an ``up``, short on a ``down`` and flat on a ``flat`` (or
+    missing) latest trend window.
     """
-    tickers = list(dict.fromkeys(body.tickers)) if body.tickers is not None else None
-    companies = await _companies(db, tickers)
+    companies = await _companies(db, body)
     ids = list(companies.values())
     rows = await db.fetch_all(
         """SELECT c.ticker, b.bar_date, b.open, b.close

@@ -38,12 +38,20 @@ async def list_halts(redis: RedisClient) -> list[dict[str, Any]]:
     return [{"scope": scope, **record} for scope, record in ordered]
 
 
+async def _company_id(db: DB, ticker: str) -> str:
+    """The id of the company trading as ``ticker`` (404 when there is none)."""
+    company_id: str | None = await db.fetch_value(
+        "SELECT id FROM companies WHERE ticker = $1", ticker
+    )
+    if company_id is None:
+        raise NotFound(f"company {ticker} not found")
+    return company_id
+
+
 async def _force_decision(db: DB, redis: RedisClient, body: OverrideIn) -> dict[str, Any]:
     """Record a pending decision for an unlocked, unhalted ticker and publish it."""
     assert body.ticker is not None
-    company_id = await db.fetch_value("SELECT id FROM companies WHERE ticker = $1", body.ticker)
-    if company_id is None:
-        raise NotFound(f"company {body.ticker} not found")
+    company_id = await _company_id(db, body.ticker)
     locked = await db.fetch_value(
         "SELECT count(*) FROM symbol_lockout_states WHERE ticker = $1 AND state = 'active'",
         body.ticker,
@@ -77,7 +85,7 @@ async def override(body: OverrideIn, db: DB, redis: RedisClient) -> dict[str, An
 
     ``halt``/``resume`` act on ``ticker`` or, without one, on all trading; ``changed`` is
     false when the scope already was in the requested state. ``force_decision`` records a
-    pending decision (400 when the ticker is locked out or halted, 404 when unknown).
+    pending decision (400 when the ticker is locked out or halted). Unknown tickers: 404.
     """
     scope = body.ticker or GLOBAL
     common = {
@@ -89,6 +97,8 @@ async def override(body: OverrideIn, db: DB, redis: RedisClient) -> dict[str, An
     if body.action == "force_decision":
         outcome = await _force_decision(db, redis, body)
     else:
+        if body.ticker is not None:
+            await _company_id(db, body.ticker)
         if body.action == "halt":
             changed = await set_halt(redis, scope, body.reason, body.operator)
             event_name = "halted"
