@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The Stonks Oracle integration pipeline for any CI system: deploy -> seed -> tests -> teardown.
+# Exit codes: 0 all tests passed, 1 test failures, 2 infrastructure failure (or a usage error).
+# It always leaves the results contract (inttest-results.json unless --results says otherwise).
+set -uo pipefail
+
+usage() {
+    cat <<'EOF'
+usage: run_pipeline.sh [--image-tag TAG] [--namespace NAME] [--skip-teardown]
+                       [--backend local|kubernetes] [--results PATH] [-- PYTEST_ARGS...]
+
+  --image-tag TAG     tag of the service images; implies --backend kubernetes
+  --namespace NAME    namespace of the sandbox (default stonks-inttest-<run-id>)
+  --skip-teardown     leave the sandbox running (attach later with pytest --sandbox-reuse)
+  --backend NAME      local (default: real server processes on this machine) or kubernetes
+  --results PATH      where the JSON results go (default inttest-results.json)
+  -- PYTEST_ARGS      passed to pytest (e.g. -- -n 2 -k registry); the default test path is
+                      tests/integration unless a path or node id is given there
+exit codes: 0 passed, 1 test failures, 2 infrastructure failure or bad usage
+EOF
+}
+
+die_usage() {
+    echo "run_pipeline.sh: $1" >&2
+    usage >&2
+    exit 2
+}
+
+cd "$(dirname "$0")" || exit 2
+PYTHON="${PYTHON:-python3}"
+results="inttest-results.json"
+backend=""
+options=()
+pytest_args=()
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --image-tag) [ $# -ge 2 ] || die_usage "--image-tag needs a value"
+            options+=(--image-tag "$2"); backend="${backend:-kubernetes}"; shift 2 ;;
+        --namespace) [ $# -ge 2 ] || die_usage "--namespace needs a value"
+            options+=(--namespace "$2"); shift 2 ;;
+        --skip-teardown) options+=(--skip-teardown); shift ;;
+        --backend) [ $# -ge 2 ] || die_usage "--backend needs a value"
+            backend="$2"; shift 2 ;;
+        --results) [ $# -ge 2 ] || die_usage "--results needs a value"
+            results="$2"; shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        --) shift; pytest_args=("$@"); break ;;
+        *) die_usage "unknown argument '$1'" ;;
+    esac
+done
+
+has_target=0
+for arg in "${pytest_args[@]+"${pytest_args[@]}"}"; do
+    case "$arg" in
+        -*) ;;
+        *::*) has_target=1 ;;
+        *) [ -e "$arg" ] && has_target=1 ;;
+    esac
+done
+targets=()
+[ "$has_target" = 1 ] || targets=(tests/integration)
+[ -z "$backend" ] || options+=(--sandbox-backend "$backend")
+
+rm -f -- "$results"
+echo "run_pipeline: pytest --sandbox ${options[*]+"${options[*]}"} --results $results ${targets[*]+"${targets[*]}"} ${pytest_args[*]+"${pytest_args[*]}"}"
+"$PYTHON" -m pytest --sandbox "${options[@]+"${options[@]}"}" --results "$results" \
+    "${targets[@]+"${targets[@]}"}" "${pytest_args[@]+"${pytest_args[@]}"}"
+status=$?
+
+case "$status" in
+    0) code=0 ;;
+    1) code=1 ;;
+    *) code=2 ;;
+esac
+if [ ! -f "$results" ]; then
+    # pytest stopped before the plugin could write the contract (e.g. a usage error).
+    "$PYTHON" -m pytest_stonks_sandbox.fallback "$results" "$code" \
+        "pytest exited with status $status before the sandbox session started; see its output above." \
+        || echo "run_pipeline: could not write $results" >&2
+fi
+echo "run_pipeline: exit $code (pytest status $status); results in $results"
+exit "$code"
