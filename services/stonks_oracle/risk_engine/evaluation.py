@@ -80,6 +80,13 @@ def _adverse(side: str, score: float) -> float:
     return -score if side == "buy" else score
 
 
+def _limit(result: Evaluation, name: str, what: str, amount: float, limit: float) -> None:
+    if amount > limit:
+        result.add(name, "reject", f"{what} {amount:.2f} exceeds {name} {limit:.2f}")
+    else:
+        result.add(name, "pass", f"{what} {amount:.2f} within {name} {limit:.2f}")
+
+
 def _graded(
     result: Evaluation, name: str, adverse: float, reject_at: float, review_at: float
 ) -> None:
@@ -111,24 +118,19 @@ def evaluate(
     else:
         result.add("symbol_lockout", "reject", f"{p.ticker} is locked out: {p.lockout_reason}")
 
-    limit = config["max_order_value"]
-    outcome = "reject" if value > limit else "pass"
-    result.add("max_order_value", outcome, f"order value {value:.2f} vs limit {limit:.2f}")
+    _limit(result, "max_order_value", "order value", value, config["max_order_value"])
     if p.side == "buy":
         shares = p.held_quantity + p.quantity
-        limit = config["max_position_size"]
-        outcome = "reject" if shares > limit else "pass"
-        result.add("max_position_size", outcome, f"position {shares:g} shares vs limit {limit:g}")
+        _limit(result, "max_position_size", "position shares", shares, config["max_position_size"])
         exposure = round(shares * p.price, 2)
         limit = config["max_position_value"]
-        outcome = "reject" if exposure > limit else "pass"
-        result.add(
-            "max_position_value", outcome, f"position value {exposure:.2f} vs limit {limit:.2f}"
-        )
+        _limit(result, "max_position_value", "position value", exposure, limit)
     if p.confidence is not None:
         floor = config["min_confidence"]
-        outcome = "reject" if p.confidence < floor else "pass"
-        result.add("min_confidence", outcome, f"confidence {p.confidence} vs minimum {floor}")
+        if p.confidence < floor:
+            result.add("min_confidence", "reject", f"confidence {p.confidence} below {floor}")
+        else:
+            result.add("min_confidence", "pass", f"confidence {p.confidence} reaches {floor}")
 
     if macro_enabled:
         result.macro_score = round(sum(s * c for s, c in p.macro_impacts), 6)
