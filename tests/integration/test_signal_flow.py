@@ -345,7 +345,7 @@ class TestTradingSignalReconnect:
         channel = "stonks.trading.halted"
         pubsub = await subscribed(redis, channel)
         try:
-            sandbox_faults.restart("redis")
+            await asyncio.to_thread(sandbox_faults.restart, "redis")
             restarted = time.monotonic()
             await pubsub.aclose()
             pubsub = None
