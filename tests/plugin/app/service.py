@@ -1,0 +1,84 @@
+"""A tiny stdlib HTTP service for the plugin's own inner runs (stands in for a Stonks service).
+
+Env: PORT, STONKS_DATABASE_URL, STONKS_REDIS_URL, STONKS_API_KEY (all set by the sandbox).
+/health 200; /ready 200 when PostgreSQL and Redis accept TCP, else 503; /openapi.json;
+/api/items and /api/items/{item_id} need X-API-Key (401 without it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+ITEMS = {
+    "00000000-0000-4000-c100-000000000001": "alpha",
+    "00000000-0000-4000-c100-000000000002": "beta",
+    "00000000-0000-4000-c100-000000000003": "gamma",
+}
+OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {"title": "items", "version": "1"},
+    "paths": {"/api/items": {"get": {}}, "/api/items/{item_id}": {"get": {}}},
+}
+
+
+def _reachable(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), 0.5):
+            return True
+    except OSError:
+        return False
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        pass
+
+    def _send(self, status: int, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        if path == "/health":
+            return self._send(200, {"status": "ok"})
+        if path == "/ready":
+            deps = [os.environ.get("STONKS_DATABASE_URL", ""), os.environ.get("STONKS_REDIS_URL", "")]
+            ok = all(_reachable(url) for url in deps)
+            return self._send(200 if ok else 503, {"ready": ok})
+        if path == "/openapi.json":
+            return self._send(200, OPENAPI)
+        if not path.startswith("/api/"):
+            return self._send(404, {"detail": "not found"})
+        if self.headers.get("X-API-Key") != os.environ.get("STONKS_API_KEY"):
+            return self._send(401, {"detail": "missing or wrong API key"})
+        if path == "/api/items":
+            return self._send(200, [{"id": k, "name": v} for k, v in ITEMS.items()])
+        item_id = path.removeprefix("/api/items/")
+        if item_id in ITEMS:
+            return self._send(200, {"id": item_id, "name": ITEMS[item_id]})
+        return self._send(404, {"detail": "no such item"})
+
+
+def main() -> None:
+    if "--exit-at-start" in sys.argv:
+        print("items service: refusing to start (--exit-at-start)", flush=True)
+        sys.exit(3)
+    server = ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler)
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
