@@ -15,9 +15,7 @@ def seeded_only(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class TestRegistryCompanies:
-    async def test_list_companies_returns_seeded_companies_in_ticker_order(
-        self, registry_client
-    ):
+    async def test_list_companies_returns_seeded_companies_in_ticker_order(self, registry_client):
         resp = await registry_client.get("/api/companies", params={"limit": 500})
         assert resp.status_code == 200
         rows = seeded_only(resp.json())

@@ -29,8 +29,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
     for code, text in (
         (400, "business rule violation"),
+        (401, "missing or wrong X-API-Key"),
         (404, "unknown id"),
         (409, "conflicting state"),
+        (429, "rate limit exceeded (when STONKS_RATE_LIMIT is set)"),
         (503, "a dependency is unavailable"),
     )
 }
