@@ -199,13 +199,20 @@ class TestTradingSignalDelivery:
     ) -> None:
         pubsub = await subscribed(redis, "stonks.trading.halted", "stonks.trading.resumed")
         ids: list[str] = []
+        reason = f"latency {uuid.uuid4().hex}"
+        # A concurrent reader stamps each message as it arrives, while the requests go out.
+        reader = asyncio.create_task(
+            collect(pubsub, 10, 8.0, lambda e: e["payload"]["reason"] == reason)
+        )
         try:
             for i in range(10):
-                resp = await override(trading_client, "halt" if i % 2 == 0 else "resume")
+                action = "halt" if i % 2 == 0 else "resume"
+                resp = await override(trading_client, action, reason=reason)
                 assert resp.status_code == 200
                 ids.append(resp.json()["event_id"])
-            received = await collect(pubsub, len(ids), 5.0, lambda e: e["event_id"] in ids)
+            received = await reader
         finally:
+            reader.cancel()
             await override(trading_client, "resume")
             await pubsub.aclose()
         assert [e["event_id"] for e in received] == ids
