@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Self
 
-from fastapi import HTTPException, Query
-from pydantic import AfterValidator, BaseModel
+from fastapi import Query
+from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 
 from stonks_oracle.common import Pagination
 
@@ -55,6 +56,32 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_json_storable)]
 
 
+class PartialUpdate(BaseModel):
+    """A PATCH body: only the fields given change; null is accepted only for NULLABLE fields.
+
+    Declare non-nullable fields as ``X | SkipJsonSchema[None] = None`` so that the schema
+    says what the service accepts.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _reject_nulls(self) -> Self:
+        nulls = sorted(
+            name
+            for name in self.model_fields_set
+            if getattr(self, name) is None and name not in self.NULLABLE
+        )
+        if nulls:
+            raise ValueError(f"must not be null: {', '.join(nulls)}")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the body sets, by column name."""
+        return self.model_dump(exclude_unset=True)
+
+
 def as_utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
     """A query datetime as an aware UTC datetime (naive means UTC); 422 when out of range."""
     if value is None:
@@ -64,7 +91,8 @@ def as_utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
     except (OverflowError, ValueError) as exc:
-        raise HTTPException(422, f"{name} is out of range") from exc
+        error = {"type": "value_error", "loc": ("query", name), "msg": "out of range"}
+        raise RequestValidationError([error]) from exc
 
 
 class Select:
@@ -107,15 +135,6 @@ class Select:
 def upper(ticker: str | None) -> str | None:
     """Tickers are stored upper-case."""
     return None if ticker is None else ticker.upper()
-
-
-def changes(body: BaseModel, nullable: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """The fields a PATCH body sets; 422 when a non-nullable field is set to null."""
-    values = body.model_dump(exclude_unset=True)
-    nulls = sorted(k for k, v in values.items() if v is None and k not in nullable)
-    if nulls:
-        raise HTTPException(422, f"must not be null: {', '.join(nulls)}")
-    return values
 
 
 def update_sql(table: str, values: dict[str, Any], *, touch: bool = True) -> str:

@@ -7,10 +7,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from stonks_oracle.common import DB, NotFound, Page
 
-from ..sql import READ_ERRORS, WRITE_ERRORS, Select, Text, changes, update_sql
+from ..sql import READ_ERRORS, WRITE_ERRORS, PartialUpdate, Select, Text, update_sql
 from .variants import SELECT_VARIANTS, VariantCreate
 
 router = APIRouter(prefix="/api/agents", tags=["agents"], responses=READ_ERRORS)
@@ -37,15 +38,15 @@ class AgentCreate(BaseModel):
     status: AgentStatus = "active"
 
 
-class AgentUpdate(BaseModel):
-    """A partial update of an agent (only the fields given change)."""
+class AgentUpdate(PartialUpdate):
+    """A partial update of an agent (only description may be set to null)."""
 
-    model_config = ConfigDict(extra="forbid")
-    name: Name | None = None
-    agent_type: AgentType | None = None
-    default_model: Model | None = None
+    NULLABLE = frozenset({"description"})
+    name: Name | SkipJsonSchema[None] = None
+    agent_type: AgentType | SkipJsonSchema[None] = None
+    default_model: Model | SkipJsonSchema[None] = None
     description: Description | None = None
-    status: AgentStatus | None = None
+    status: AgentStatus | SkipJsonSchema[None] = None
 
 
 async def _agent(db: DB, agent_id: UUID) -> dict[str, Any]:
@@ -98,7 +99,7 @@ async def get_agent(agent_id: UUID, db: DB) -> dict[str, Any]:
 @router.patch("/{agent_id}", responses=WRITE_ERRORS)
 async def update_agent(agent_id: UUID, body: AgentUpdate, db: DB) -> dict[str, Any]:
     """Change some fields of an agent (409 when renamed onto a taken name)."""
-    values = changes(body, nullable=frozenset({"description"}))
+    values = body.changes()
     if values:
         row = await db.fetch_one(update_sql("ai_agents", values), *values.values(), agent_id)
         if row is None:

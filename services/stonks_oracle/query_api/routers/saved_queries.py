@@ -7,10 +7,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from stonks_oracle.common import DB, NotFound, Page
 
-from ..sql import READ_ERRORS, WRITE_ERRORS, JsonObject, Select, Text, changes, update_sql
+from ..sql import READ_ERRORS, WRITE_ERRORS, JsonObject, PartialUpdate, Select, Text, update_sql
 
 router = APIRouter(prefix="/api/saved-queries", tags=["saved-queries"], responses=READ_ERRORS)
 
@@ -32,13 +33,13 @@ class SavedQueryCreate(BaseModel):
     created_by: Author = "operator"
 
 
-class SavedQueryUpdate(BaseModel):
-    """A partial update of a saved query (only the fields given change)."""
+class SavedQueryUpdate(PartialUpdate):
+    """A partial update of a saved query (only description may be set to null)."""
 
-    model_config = ConfigDict(extra="forbid")
-    name: Name | None = None
-    target: Target | None = None
-    parameters: JsonObject | None = None
+    NULLABLE = frozenset({"description"})
+    name: Name | SkipJsonSchema[None] = None
+    target: Target | SkipJsonSchema[None] = None
+    parameters: JsonObject | SkipJsonSchema[None] = None
     description: Description | None = None
 
 
@@ -77,7 +78,7 @@ async def get_saved_query(query_id: UUID, db: DB) -> dict[str, Any]:
 @router.patch("/{query_id}", responses=WRITE_ERRORS)
 async def update_saved_query(query_id: UUID, body: SavedQueryUpdate, db: DB) -> dict[str, Any]:
     """Change some fields of a saved query (409 when renamed onto a taken name)."""
-    values = changes(body, nullable=frozenset({"description"}))
+    values = body.changes()
     if not values:
         return await get_saved_query(query_id, db)
     row = await db.fetch_one(update_sql("saved_queries", values), *values.values(), query_id)
