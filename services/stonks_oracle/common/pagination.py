@@ -9,6 +9,7 @@ from fastapi import Depends, Query
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_OFFSET = 2**31 - 1  # beyond any table here; larger values would overflow PostgreSQL's OFFSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +22,9 @@ class Pagination:
 
 def pagination(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")] = 0,
 ) -> Pagination:
-    """Query parameters ``limit`` (1..500, default 50) and ``offset`` (>= 0); else 422."""
+    """Query parameters ``limit`` (1..500, default 50) and ``offset`` (0..MAX_OFFSET); else 422."""
     return Pagination(limit=limit, offset=offset)
 
 

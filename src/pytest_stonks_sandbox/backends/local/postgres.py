@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import asyncpg
@@ -156,7 +157,9 @@ class PostgresServer(ManagedProcess):
 
     def after_ready(self) -> None:
         try:
-            asyncio.run(self._set_credentials())
+            # A thread of its own: the caller may be a test with a running event loop.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(asyncio.run, self._set_credentials()).result()
         except (OSError, asyncpg.PostgresError) as exc:
             raise ProvisionError(
                 "postgres",
