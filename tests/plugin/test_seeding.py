@@ -1,0 +1,136 @@
+"""Seeding against a real sandbox database (a LocalBackend started from Python, infra only)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from sandbox_helpers import APP, make_base
+
+from pytest_stonks_sandbox.backends.local import LocalBackend
+from pytest_stonks_sandbox.config import new_run_id
+from pytest_stonks_sandbox.errors import SeedError
+from pytest_stonks_sandbox.model import Endpoints
+from pytest_stonks_sandbox.project import ProjectConfig, parse_project
+from pytest_stonks_sandbox.seeding import seed
+
+OWNER = "00000000-0000-4000-b100-000000000001"
+
+
+def _project(seeds: Path | None = None, objects: bool = True) -> ProjectConfig:
+    table: dict[str, Any] = {
+        "database": "items",
+        "buckets": ["items-bucket"],
+        "migrations": str(APP / "migrations"),
+        "seeds": str(seeds or APP / "seeds"),
+    }
+    if objects:
+        table["objects"] = str(APP / "objects")
+    return parse_project(table, root=APP)
+
+
+@pytest.fixture(scope="module")
+def endpoints() -> Iterator[Endpoints]:
+    base = make_base()
+    run_dir = base / new_run_id()
+    backend = LocalBackend(_project(), run_dir, timeout_s=60)
+    try:
+        yield backend.start()
+    finally:
+        backend.stop()
+        assert not run_dir.exists()
+        shutil.rmtree(base)
+
+
+def _fetch(dsn: str, query: str, *args: Any) -> Any:
+    async def run() -> Any:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return await conn.fetchval(query, *args)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def _seeds(tmp_path: Path, **files: str) -> Path:
+    directory = tmp_path / "seeds"
+    directory.mkdir()
+    for name, text in files.items():
+        (directory / name).write_text(text.lstrip(), encoding="utf-8")
+    return directory
+
+
+def test_seeding_twice_inserts_once(endpoints: Endpoints) -> None:
+    first = seed(endpoints, _project())
+    assert first.migrations_applied == ("0001_items.sql",)
+    assert {t: (load.rows, load.inserted) for t, load in first.tables.items()} == {
+        "owners": (1, 1),
+        "items": (3, 3),
+    }
+    assert first.objects == 1
+    second = seed(endpoints, _project())
+    assert second.migrations_applied == ()
+    assert {t: (load.rows, load.inserted) for t, load in second.tables.items()} == {
+        "owners": (1, 0),
+        "items": (3, 0),
+    }
+    assert second.to_dict()["rows_total"] == 4
+    assert _fetch(endpoints.postgres_dsn, "SELECT count(*) FROM items") == 3
+
+
+def test_unknown_header_column_names_file_and_line_1(endpoints: Endpoints, tmp_path: Path) -> None:
+    seeds = _seeds(tmp_path, **{"010_owners.csv": "id,nickname\n" + OWNER + ",ada\n"})
+    with pytest.raises(SeedError) as caught:
+        seed(endpoints, _project(seeds, objects=False))
+    error = caught.value
+    assert error.component == str(seeds / "010_owners.csv")
+    assert "line 1 (header)" in error.message and "nickname" in error.message
+    assert error.explain().startswith(f"seeding failed for {seeds / '010_owners.csv'}: line 1")
+
+
+def test_foreign_key_violation_names_the_row_and_seeds_nothing(
+    endpoints: Endpoints, tmp_path: Path
+) -> None:
+    seeds = _seeds(
+        tmp_path,
+        **{
+            "010_owners.csv": "id,name\n00000000-0000-4000-b100-000000000002,bob\n",
+            "020_items.csv": (
+                "id,owner_id,name,quantity\n"
+                f"00000000-0000-4000-c100-000000000011,{OWNER},delta,4\n"
+                "00000000-0000-4000-c100-000000000012,00000000-0000-4000-b100-00000000dead,x,5\n"
+                f"00000000-0000-4000-c100-000000000013,{OWNER},epsilon,6\n"
+            ),
+        },
+    )
+    with pytest.raises(SeedError) as caught:
+        seed(endpoints, _project(seeds, objects=False))
+    error = caught.value
+    assert error.component == str(seeds / "020_items.csv")
+    assert "line 3 (data row 2) was rejected" in error.message
+    assert "00000000-0000-4000-b100-00000000dead" in error.message
+    dsn = endpoints.postgres_dsn
+    assert _fetch(dsn, "SELECT count(*) FROM items") == 3  # the good rows were rolled back too
+    assert _fetch(dsn, "SELECT count(*) FROM owners") == 1  # and so was the earlier file
+
+
+def test_bad_value_names_the_line(endpoints: Endpoints, tmp_path: Path) -> None:
+    good = (APP / "seeds" / "020_items.csv").read_text()
+    seeds = _seeds(tmp_path, **{"020_items.csv": good.replace(",3\n", ",three\n")})
+    with pytest.raises(SeedError) as caught:
+        seed(endpoints, _project(seeds, objects=False))
+    assert caught.value.component == str(seeds / "020_items.csv")
+    assert "line 4 (data row 3)" in caught.value.message
+
+
+def test_misnamed_seed_file(endpoints: Endpoints, tmp_path: Path) -> None:
+    seeds = _seeds(tmp_path, **{"items.csv": "id\n"})
+    shutil.copy(APP / "seeds" / "010_owners.csv", seeds)
+    with pytest.raises(SeedError, match=r"is not named NNN_<table>\.csv"):
+        seed(endpoints, _project(seeds, objects=False))
