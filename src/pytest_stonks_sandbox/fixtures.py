@@ -15,6 +15,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from pytest_stonks_sandbox.faultcontrol import sandbox_lock
 from pytest_stonks_sandbox.histograms import LatencyRecorder
 from pytest_stonks_sandbox.keys import SESSION_KEY
 from pytest_stonks_sandbox.load import LoadResult, MakeRequest, run_load
@@ -27,6 +28,20 @@ OFF_REASON = (
     "the Stonks sandbox is off: run pytest with --sandbox (or set STONKS_SANDBOX=1) to "
     "provision it, or --sandbox-reuse to attach to a kept one"
 )
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_test_lock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Under xdist, keep fault-injecting tests and other sandbox tests from overlapping."""
+    session: SandboxSession | None = request.config.stash.get(SESSION_KEY, None)
+    if session is None or session.test_lock is None:
+        yield
+        return
+    if not session.uses_sandbox(request.fixturenames):
+        yield
+        return
+    with sandbox_lock(session.test_lock, exclusive="sandbox_faults" in request.fixturenames):
+        yield
 
 
 def _session(request: pytest.FixtureRequest) -> SandboxSession:

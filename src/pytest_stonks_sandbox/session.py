@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +20,7 @@ from pytest_stonks_sandbox.backends.probes import http_json
 from pytest_stonks_sandbox.budgets import breaches, evaluate_budgets
 from pytest_stonks_sandbox.config import SandboxConfig
 from pytest_stonks_sandbox.errors import ProvisionError, SandboxError
+from pytest_stonks_sandbox.faultcontrol import FaultServer, request_fault
 from pytest_stonks_sandbox.histograms import LatencyRecorder
 from pytest_stonks_sandbox.memory import MemorySampler
 from pytest_stonks_sandbox.model import Endpoints, Sandbox
@@ -78,6 +82,9 @@ class SandboxSession:
         self.kept: dict[str, str] | None = None
         self.document: dict[str, Any] | None = None
         self.is_worker = hasattr(config, "workerinput")
+        self.fault_server: FaultServer | None = None
+        self.fault_channel: tuple[str, str] | None = None
+        self.test_lock: Path | None = None
         self.workers = 0
 
     # --- provisioning -------------------------------------------------------------------
@@ -150,7 +157,29 @@ class SandboxSession:
             seed_rows=data["seed_rows"],
         )
         self.routes = fetch_route_templates(endpoints)
+        self.fault_channel = (data["faults"]["url"], data["faults"]["token"])
+        self.test_lock = Path(data["test_lock"])
         return self.sandbox
+
+    def open_fault_channel(self) -> None:
+        """Controller under xdist: serve workers' fault requests; create the run's test lock."""
+        assert self.sandbox is not None
+        self.fault_server = FaultServer(self.fault)
+        self.fault_server.start()
+        self.test_lock = Path(tempfile.gettempdir()) / f"stonks-sandbox-{self.sandbox.run_id}.lock"
+        self.test_lock.touch()
+
+    def close_fault_channel(self) -> None:
+        if self.fault_server is not None:
+            self.fault_server.stop()
+            self.fault_server = None
+        if self.test_lock is not None and not self.is_worker:
+            self.test_lock.unlink(missing_ok=True)
+
+    def uses_sandbox(self, fixturenames: Iterable[str]) -> bool:
+        """True when a test asks for any sandbox fixture (including the service clients)."""
+        clients = {spec.client for spec in self.cfg.project.services if spec.client}
+        return not (SANDBOX_FIXTURES | clients).isdisjoint(fixturenames)
 
     def worker_input(self) -> str:
         """What an xdist worker needs to use the controller's sandbox."""
@@ -164,6 +193,11 @@ class SandboxSession:
                 "endpoints": sandbox.endpoints.to_dict(),
                 "run_dir": sandbox.run_dir,
                 "seed_rows": dict(sandbox.seed_rows),
+                "faults": {
+                    "url": self.fault_server.url if self.fault_server else "",
+                    "token": self.fault_server.token if self.fault_server else "",
+                },
+                "test_lock": str(self.test_lock or ""),
             }
         )
 
@@ -194,9 +228,13 @@ class SandboxSession:
         )
 
     def fault(self, action: str, component: str) -> None:
-        if self.backend is None:
-            raise ProvisionError(component, f"cannot {action} it from an xdist worker.")
-        self.backend.fault(action, component)
+        """Act on a component: directly in the controller, through it from an xdist worker."""
+        if self.backend is not None:
+            self.backend.fault(action, component)
+        elif self.fault_channel is not None and self.fault_channel[0]:
+            request_fault(*self.fault_channel, action, component)
+        else:
+            raise ProvisionError(component, f"cannot {action} it: this process owns no sandbox.")
 
     # --- hooks --------------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
@@ -205,6 +243,7 @@ class SandboxSession:
         if self.config.pluginmanager.has_plugin("dsession"):
             self.workers = int(getattr(self.config.option, "numprocesses", 0) or 0)
             self.provision_or_exit()
+            self.open_fault_channel()
             self.clock.begin("tests")
 
     @pytest.hookimpl(tryfirst=True)
@@ -213,15 +252,10 @@ class SandboxSession:
             return
         if session.testsfailed and not session.config.option.continue_on_collection_errors:
             return
-        needed = any(SANDBOX_FIXTURES & set(getattr(i, "fixturenames", ())) for i in session.items)
-        if needed or self.uses_client_fixture(session.items):
+        if any(self.uses_sandbox(getattr(item, "fixturenames", ())) for item in session.items):
             self.provision_or_exit()
         if not self.is_worker:
             self.clock.begin("tests")
-
-    def uses_client_fixture(self, items: list[pytest.Item]) -> bool:
-        clients = {spec.client for spec in self.cfg.project.services if spec.client}
-        return any(clients & set(getattr(item, "fixturenames", ())) for item in items)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not self.is_worker:
@@ -277,6 +311,7 @@ class SandboxSession:
         self.clock.skip("frontend", "no frontend pages are declared")
         if self.memory is not None:
             self.memory.stop()
+        self.close_fault_channel()
         code = int(exitstatus)
         self._teardown(code)
         if self.infra_error is not None:
