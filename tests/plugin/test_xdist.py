@@ -42,3 +42,30 @@ def test_two_workers_share_one_sandbox(inner: Inner) -> None:
     assert doc["requests_total"] == LISTS + GETS
     assert doc["stages"]["teardown"]["status"] == "passed"
     inner.assert_clean()
+
+
+def test_deploy_failure_under_xdist(inner: Inner) -> None:
+    """The controller provisions before the workers start; its failure is still exit 2 + JSON."""
+    inner.configure(binaries={"redis": str(inner.path / "missing" / "redis-server")})
+    inner.tests(test_inner=TESTS)
+    result = inner.run("--sandbox", "-n", "2")
+    assert result.ret == 2, result.stdout.str()
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    doc = inner.results()
+    assert (doc["outcome"], doc["infra_error"]["component"]) == ("infra_error", "redis")
+    assert doc["stages"]["deploy"]["status"] == "failed"
+    inner.assert_clean()
+
+
+def test_seed_failure_under_xdist_tears_down(inner: Inner) -> None:
+    seed_file = inner.path / "app" / "seeds" / "020_items.csv"
+    seed_file.write_text(seed_file.read_text().replace(",3\n", ",three\n"))
+    inner.tests(test_inner=TESTS)
+    result = inner.run("--sandbox", "-n", "2")
+    assert result.ret == 2, result.stdout.str()
+    try:
+        inner.assert_clean()  # the deployed sandbox is gone
+    finally:
+        inner.cleanup()
+    doc = inner.results()
+    assert (doc["outcome"], doc["infra_error"]["phase"]) == ("infra_error", "seeding")
