@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Self
 
 from fastapi import Query
 from fastapi.exceptions import RequestValidationError
-from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
 from stonks_oracle.common import Pagination
 
@@ -39,12 +39,6 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("text must not contain NUL characters")
-    return value
-
-
 def _json_storable(value: dict[str, Any]) -> dict[str, Any]:
     if "\\u0000" in json.dumps(value):
         raise ValueError("JSON must not contain NUL characters")
@@ -52,7 +46,7 @@ def _json_storable(value: dict[str, Any]) -> dict[str, Any]:
 
 
 # Text and JSON that PostgreSQL can store (it rejects NUL characters with an encoding error).
-Text = Annotated[str, AfterValidator(_no_nul)]
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_json_storable)]
 
 
@@ -63,7 +57,7 @@ class PartialUpdate(BaseModel):
     says what the service accepts.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     NULLABLE: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="after")

@@ -30,7 +30,7 @@ SELECT_AGENTS = (
 class AgentCreate(BaseModel):
     """A new agent."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: Name
     agent_type: AgentType
     default_model: Model

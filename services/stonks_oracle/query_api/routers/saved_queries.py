@@ -25,7 +25,7 @@ Author = Annotated[Text, Field(min_length=1, max_length=100)]
 class SavedQueryCreate(BaseModel):
     """A new saved query."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: Name
     target: Target
     parameters: JsonObject = Field(default_factory=dict)

@@ -20,7 +20,7 @@ SELECT_VARIANTS = "SELECT * FROM agent_variants"
 class VariantCreate(BaseModel):
     """A new variant of an agent."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: Annotated[Text, Field(min_length=1, max_length=100)]
     model: Annotated[Text, Field(min_length=1, max_length=100)]
     prompt_version: Annotated[Text, Field(min_length=1, max_length=50)]
