@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Annotated, Any, ClassVar, Self
 
 from fastapi import Query
@@ -39,8 +38,23 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _has_nul(value: Any) -> bool:
+    """Whether any string (key or value) in a JSON document holds a NUL (iterative: any depth)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 def _json_storable(value: dict[str, Any]) -> dict[str, Any]:
-    if "\\u0000" in json.dumps(value):
+    if _has_nul(value):
         raise ValueError("JSON must not contain NUL characters")
     return value
 
