@@ -240,11 +240,19 @@ class SandboxSession:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         """Under xdist the controller provisions before the workers start."""
-        if self.config.pluginmanager.has_plugin("dsession"):
-            self.workers = int(getattr(self.config.option, "numprocesses", 0) or 0)
+        if not self.config.pluginmanager.has_plugin("dsession"):
+            return
+        self.workers = int(getattr(self.config.option, "numprocesses", 0) or 0)
+        try:
             self.provision_or_exit()
             self.open_fault_channel()
-            self.clock.begin("tests")
+        except BaseException:
+            # pytest skips pytest_sessionfinish when pytest_sessionstart raises: finish here
+            # (an infrastructure failure, Ctrl-C or SIGTERM while provisioning).
+            code = EXIT_INFRA if self.infra_error is not None else pytest.ExitCode.INTERRUPTED
+            self.pytest_sessionfinish(session, code)
+            raise
+        self.clock.begin("tests")
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:

@@ -8,13 +8,11 @@ and alone tears down and writes the contract.
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
 from typing import Any
 
 import pytest
 
 from pytest_stonks_sandbox.histograms import LatencyRecorder
-from pytest_stonks_sandbox.report import EXIT_INFRA
 from pytest_stonks_sandbox.session import WORKER_INPUT_KEY, SandboxSession
 
 LATENCY_KEY = "stonks_latency"
@@ -26,20 +24,6 @@ class XdistBridge:
 
     def __init__(self, session: SandboxSession) -> None:
         self.session = session
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_sessionstart(self, session: pytest.Session) -> Generator[None, None, None]:
-        """The controller provisions in pytest_sessionstart, and pytest does not call
-        pytest_sessionfinish when that hook raises: tear down and write the contract here then
-        (an infrastructure failure in deploy or seed, Ctrl-C or SIGTERM while provisioning)."""
-        try:
-            return (yield)
-        except BaseException:
-            if not hasattr(session.config, "workerinput"):
-                failed = self.session.infra_error is not None
-                code = EXIT_INFRA if failed else int(pytest.ExitCode.INTERRUPTED)
-                self.session.pytest_sessionfinish(session, code)
-            raise
 
     def pytest_configure_node(self, node: Any) -> None:
         if self.session.sandbox is not None:
