@@ -90,6 +90,8 @@ tool (
   (cd "$dir" && "$GO" mod tidy) >>"$BUILD_LOG" 2>&1 || die "go mod tidy for kwok failed; see $BUILD_LOG"
   go_build "$dir" "$KWOK_BIN" "-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${KUBE_VERSION#v}" \
     sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
+  check_version "$KWOK_BIN/kwokctl" "$KWOK_VERSION"
+  check_version "$KWOK_BIN/kwok" "$KWOK_VERSION"
 }
 
 build_etcd() {
@@ -120,6 +122,7 @@ tool go.etcd.io/etcd/server/v3"
     if [[ -x "$ETCD_BIN/$b" ]]; then mv "$ETCD_BIN/$b" "$ETCD_BIN/etcd"; fi
   done
   [[ -x "$ETCD_BIN/etcd" ]] || die "etcd build produced no binary in $ETCD_BIN; see $BUILD_LOG"
+  check_version "$ETCD_BIN/etcd" "etcd Version: ${ETCD_VERSION#v}"
 }
 
 build_metrics_server() {
@@ -134,8 +137,9 @@ require sigs.k8s.io/metrics-server $METRICS_SERVER_VERSION
 
 tool sigs.k8s.io/metrics-server/cmd/metrics-server"
   (cd "$dir" && "$GO" mod tidy) >>"$BUILD_LOG" 2>&1 || die "go mod tidy for metrics-server failed; see $BUILD_LOG"
-  go_build "$dir" "$METRICS_BIN" "-X sigs.k8s.io/metrics-server/pkg/version.gitVersion=$METRICS_SERVER_VERSION" \
+  go_build "$dir" "$METRICS_BIN" "-X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION" \
     sigs.k8s.io/metrics-server/cmd/metrics-server
+  check_version "$METRICS_BIN/metrics-server" "$METRICS_SERVER_VERSION"
 }
 
 build_kubernetes() {
@@ -177,6 +181,21 @@ tool (
   ldflags+=" -X k8s.io/client-go/pkg/version.gitMinor=$KUBE_MINOR"
   go_build "$dir" "$KUBE_BIN" "$ldflags" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+  local b
+  for b in kube-apiserver kube-controller-manager kube-scheduler; do
+    check_version "$KUBE_BIN/$b" "Kubernetes $KUBE_VERSION"
+  done
+}
+
+# check_version <binary> <expected substring>: kwokctl chooses flags from the reported version,
+# so a binary that does not report the version it was built as is a build error.
+check_version() {
+  local bin="$1" want="$2" got
+  got="$("$bin" --version 2>&1 | head -n 3 | tr '\n' ' ')" || die "$bin --version failed: $got"
+  if [[ "$got" != *"$want"* ]]; then
+    rm -f "$bin"
+    die "$bin reported version '$got', expected '$want' (removed it; check the -ldflags in $0)"
+  fi
 }
 
 binaries_present() {
@@ -286,6 +305,14 @@ options:
   enableCRDs:
     - ClusterPortForward
     - ClusterResourceUsage
+componentsPatches:
+  # The API server reaches "the kubelet" (kwok-controller) for port-forward, logs and exec.
+  # Its default address order starts with Hostname, which would mean a DNS lookup of the node
+  # name; use the Node's InternalIP (127.0.0.1) only, so nothing leaves loopback.
+  - name: kube-apiserver
+    extraArgs:
+      - key: kubelet-preferred-address-types
+        value: InternalIP
 EOF
 }
 
@@ -455,4 +482,5 @@ main() {
   esac
 }
 
-main "$@"
+# (one line, so that editing this file while it runs cannot make bash read past the end)
+main "$@"; exit $?

@@ -139,4 +139,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     terminalreporter.section("kwok cluster timings")
     for label, seconds in timings.items():
+        if label.startswith("_"):  # internal timestamps, not durations
+            continue
         terminalreporter.write_line(f"{label:<40} {seconds:7.2f} s")
