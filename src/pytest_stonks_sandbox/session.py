@@ -312,15 +312,19 @@ class SandboxSession:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.is_worker:
             return
-        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED and self.infra_error is None
+        stopped = exitstatus == pytest.ExitCode.INTERRUPTED and self.infra_error is None
+        # pytest reports broken test modules as "interrupted"; they are test failures here.
+        collect_errors = any(failure["when"] == "collect" for failure in self.failures)
+        interrupted = stopped and not collect_errors
         if self.clock.is_open("tests"):
             failed = self.tally["failed"] + self.tally["errors"]
-            self.clock.end("tests", "failed" if failed else "passed")
+            seconds = self.clock.end("tests", "failed" if failed else "passed")
+            self.progress(f"tests: {self.tally['total']} run, {failed} failed in {seconds:.2f} s")
         self.clock.skip("frontend", "no frontend pages are declared")
         if self.memory is not None:
             self.memory.stop()
         self.close_fault_channel()
-        code = int(exitstatus)
+        code = EXIT_FAILED if stopped and collect_errors else int(exitstatus)
         self._teardown(code)
         if self.infra_error is not None:
             code = EXIT_INFRA
@@ -335,23 +339,24 @@ class SandboxSession:
         if self.backend is None:
             self.clock.skip("teardown", "nothing was provisioned")
             return
+        self.clock.begin("teardown")
         keep = self.cfg.keep == "always" or (self.cfg.keep == "on-failure" and code != 0)
         if keep and self.sandbox is not None and self.backend.name != "attach":
-            self.clock.begin("teardown")
             self._keep()
-            self.clock.end(
-                "teardown", "kept", f"kept: attach with --sandbox-reuse {self.cfg.state_file}"
-            )
+            detail = f"kept: attach with --sandbox-reuse {self.cfg.state_file}"
+            self.clock.end("teardown", "kept", detail)
+            self.progress(f"teardown: {detail}")
             return
-        self.clock.begin("teardown")
         try:
             self.backend.stop()
         except SandboxError as exc:
             self.infra_error = self.infra_error or exc
             self.clock.end("teardown", "failed", exc.explain())
+            self.progress(f"teardown: failed: {exc.explain()}")
             return
-        detail = "left the kept sandbox running" if self.backend.name == "attach" else ""
-        self.clock.end("teardown", detail=detail)
+        detail = "left the kept sandbox running" if self.backend.name == "attach" else "removed"
+        seconds = self.clock.end("teardown", detail=detail)
+        self.progress(f"teardown: {detail} in {seconds:.2f} s")
 
     def _keep(self) -> None:
         assert self.backend is not None and self.sandbox is not None
