@@ -135,6 +135,21 @@ def test_exit_1_test_failure(inner: Inner) -> None:
     inner.assert_clean()
 
 
+def test_exit_1_broken_test_module(inner: Inner) -> None:
+    """pytest calls a collection error an interruption; for the pipeline it is a test failure."""
+    inner.tests(test_inner=USES_SANDBOX, test_broken="import module_that_does_not_exist\n")
+    result = inner.run("--sandbox")
+    assert result.ret == 1, result.stdout.str()
+    doc = inner.results()
+    assert (doc["exit_code"], doc["outcome"]) == (1, "failed")
+    [failure] = doc["failures"]
+    assert (failure["nodeid"], failure["when"]) == ("test_broken.py", "collect")
+    assert "module_that_does_not_exist" in failure["message"]
+    assert doc["stages"]["deploy"]["status"] == "not_run"
+    assert run_dirs(inner.base) == set()
+    inner.assert_clean()
+
+
 def _infra_failure(inner: Inner, result: pytest.RunResult, phase: str, component: str) -> dict:
     assert result.ret == 2, result.stdout.str()
     doc = inner.results()
