@@ -233,8 +233,18 @@ NODE_NAME="${STONKS_KWOK_NODE:-kwok-node-0}"
 UP_TIMEOUT="${STONKS_KWOK_UP_TIMEOUT:-180}"
 CLUSTER_DIR="$KWOK_WORKDIR/clusters/$CLUSTER"
 
+# kwokctl downloads any binary or manifest it is not given locally. Point every proxy variable at
+# a closed loopback port so that such a download fails loudly instead of reaching the internet
+# (Go never proxies loopback addresses, so the cluster's own 127.0.0.1 traffic is unaffected; the
+# components inherit this environment too).
+NO_EGRESS_PROXY="http://127.0.0.1:9"
+
 kwokctl() {
-  KWOK_WORKDIR="$KWOK_WORKDIR" "$KWOK_BIN/kwokctl" --name "$CLUSTER" "$@"
+  env KWOK_WORKDIR="$KWOK_WORKDIR" \
+    HTTP_PROXY="$NO_EGRESS_PROXY" HTTPS_PROXY="$NO_EGRESS_PROXY" \
+    http_proxy="$NO_EGRESS_PROXY" https_proxy="$NO_EGRESS_PROXY" \
+    NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost \
+    "$KWOK_BIN/kwokctl" --name "$CLUSTER" "$@"
 }
 
 free_port() {

@@ -428,22 +428,34 @@ def test_namespace_deletion(
 
 
 def test_no_traffic_leaves_loopback(kwok_cluster: Cluster) -> None:
-    """Every listening socket of the cluster's processes is bound to 127.0.0.1."""
-    listeners = _cluster_listeners(kwok_cluster.name)
-    assert listeners, "found no listening sockets of the cluster's processes"
-    assert all(addr.startswith("127.0.0.1:") for addr in listeners), listeners
+    """Every socket of the cluster's processes, listening or connected, is on 127.0.0.1."""
+    listening, connected = _cluster_sockets(kwok_cluster.name)
+    assert len(listening) >= 6, (
+        f"expected etcd, the control plane, kwok and metrics-server: {listening}"
+    )
+    assert all(addr.startswith("127.0.0.1:") for addr in listening), listening
+    assert connected, "the cluster's components talk to each other; found no connection"
+    assert all(
+        local.startswith("127.0.0.1:") and remote.startswith("127.0.0.1:")
+        for local, remote in connected
+    ), connected
 
 
-def _cluster_listeners(cluster: str) -> list[str]:
+def _cluster_sockets(cluster: str) -> tuple[list[str], list[tuple[str, str]]]:
     marker = f"/clusters/{cluster}/"
-    found: list[str] = []
+    listening: list[str] = []
+    connected: list[tuple[str, str]] = []
     for proc in psutil.process_iter(["cmdline"]):
-        cmdline = " ".join(proc.info["cmdline"] or [])
-        if marker not in cmdline:
+        if marker not in " ".join(proc.info["cmdline"] or []):
             continue
         try:
             conns = proc.net_connections(kind="inet")
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-        found += [f"{c.laddr.ip}:{c.laddr.port}" for c in conns if c.status == psutil.CONN_LISTEN]
-    return found
+        for conn in conns:
+            local = f"{conn.laddr.ip}:{conn.laddr.port}"
+            if conn.status == psutil.CONN_LISTEN:
+                listening.append(local)
+            elif conn.raddr:
+                connected.append((local, f"{conn.raddr.ip}:{conn.raddr.port}"))
+    return listening, connected
