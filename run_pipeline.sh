@@ -36,9 +36,9 @@ pytest_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --image-tag) [ $# -ge 2 ] || die_usage "--image-tag needs a value"
-            options+=(--image-tag "$2"); backend="${backend:-kubernetes}"; shift 2 ;;
+            options+=("--image-tag=$2"); backend="${backend:-kubernetes}"; shift 2 ;;
         --namespace) [ $# -ge 2 ] || die_usage "--namespace needs a value"
-            options+=(--namespace "$2"); shift 2 ;;
+            options+=("--namespace=$2"); shift 2 ;;
         --skip-teardown) options+=(--skip-teardown); shift ;;
         --backend) [ $# -ge 2 ] || die_usage "--backend needs a value"
             backend="$2"; shift 2 ;;
@@ -60,11 +60,11 @@ for arg in "${pytest_args[@]+"${pytest_args[@]}"}"; do
 done
 targets=()
 [ "$has_target" = 1 ] || targets=(tests/integration)
-[ -z "$backend" ] || options+=(--sandbox-backend "$backend")
+[ -z "$backend" ] || options+=("--sandbox-backend=$backend")
 
 rm -f -- "$results"
-echo "run_pipeline: pytest --sandbox ${options[*]+"${options[*]}"} --results $results ${targets[*]+"${targets[*]}"} ${pytest_args[*]+"${pytest_args[*]}"}"
-"$PYTHON" -m pytest --sandbox "${options[@]+"${options[@]}"}" --results "$results" \
+echo "run_pipeline: pytest --sandbox ${options[*]+"${options[*]}"} --results=$results ${targets[*]+"${targets[*]}"} ${pytest_args[*]+"${pytest_args[*]}"}"
+"$PYTHON" -m pytest --sandbox "${options[@]+"${options[@]}"}" "--results=$results" \
     "${targets[@]+"${targets[@]}"}" "${pytest_args[@]+"${pytest_args[@]}"}"
 status=$?
 
