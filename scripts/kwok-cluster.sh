@@ -291,8 +291,23 @@ stop_pidfile() {
   rm -f "$pidfile"
 }
 
+# free_ports <n>: n distinct ports the kernel considers free on 127.0.0.1 (held open together so
+# they differ). kwokctl's own choice counts down from 32767 and collides when two clusters start
+# at the same time (e.g. pytest -n 2), so every port is chosen here.
+free_ports() {
+  python3 -c '
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+for s in socks:
+    s.close()' "$1"
+}
+
 write_kwokctl_config() {
-  local manifest_url="$1"
+  local manifest_url="$1" ports
+  read -r -a ports <<<"$(free_ports 7)"
   cat >"$RUN_DIR/kwokctl.yaml" <<EOF
 apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokctlConfiguration
@@ -308,6 +323,13 @@ options:
   kwokControllerBinary: $KWOK_BIN/kwok
   etcdBinary: $ETCD_BIN/etcd
   metricsServerBinary: $METRICS_BIN/metrics-server
+  kubeApiserverPort: ${ports[0]}
+  etcdPort: ${ports[1]}
+  etcdPeerPort: ${ports[2]}
+  kwokControllerPort: ${ports[3]}
+  kubeControllerManagerPort: ${ports[4]}
+  kubeSchedulerPort: ${ports[5]}
+  metricsServerPort: ${ports[6]}
   enableMetricsServer: true
   metricsServerManifests:
     - $manifest_url
