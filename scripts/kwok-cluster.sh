@@ -56,12 +56,28 @@ check_go() {
   esac
 }
 
+# in_dir_logged <what> <dir> <command...>: run a command in <dir> with its output appended to the
+# build log, printing a progress line every minute so a long cold build does not look hung.
+in_dir_logged() {
+  local what="$1" dir="$2"; shift 2
+  (cd "$dir" && exec "$@") >>"$BUILD_LOG" 2>&1 &
+  local pid=$! start=$SECONDS next=60
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if ((SECONDS - start >= next)); then
+      log "  ... $what: $(((SECONDS - start) / 60)) min so far"
+      next=$((next + 60))
+    fi
+  done
+  wait "$pid" || die "$what failed; see the end of $BUILD_LOG"
+}
+
 # go_build <dir> <out-dir> <ldflags> <package...>: `go build` under nice with limited parallelism.
 go_build() {
   local dir="$1" out="$2" ldflags="$3"; shift 3
   mkdir -p "$out.tmp"
-  (cd "$dir" && nice -n 10 "$GO" build -p "$GO_PARALLEL" -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp/" "$@") \
-    >>"$BUILD_LOG" 2>&1 || die "go build of $* failed; see $BUILD_LOG"
+  in_dir_logged "go build $*" "$dir" \
+    nice -n 10 "$GO" build -p "$GO_PARALLEL" -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp/" "$@"
   rm -rf "$out" && mv "$out.tmp" "$out"
 }
 
@@ -87,7 +103,7 @@ tool (
 	sigs.k8s.io/kwok/cmd/kwok
 	sigs.k8s.io/kwok/cmd/kwokctl
 )"
-  (cd "$dir" && "$GO" mod tidy) >>"$BUILD_LOG" 2>&1 || die "go mod tidy for kwok failed; see $BUILD_LOG"
+  in_dir_logged "go mod tidy for kwok" "$dir" "$GO" mod tidy
   go_build "$dir" "$KWOK_BIN" "-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${KUBE_VERSION#v}" \
     sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
   check_version "$KWOK_BIN/kwokctl" "$KWOK_VERSION"
@@ -114,7 +130,7 @@ require (
 )
 
 tool go.etcd.io/etcd/server/v3"
-  (cd "$dir" && "$GO" mod tidy) >>"$BUILD_LOG" 2>&1 || die "go mod tidy for etcd failed; see $BUILD_LOG"
+  in_dir_logged "go mod tidy for etcd" "$dir" "$GO" mod tidy
   go_build "$dir" "$ETCD_BIN" "" go.etcd.io/etcd/server/v3
   # `go build` names a binary built from .../server/v3 after "server"
   local b
@@ -136,7 +152,7 @@ go 1.26.4
 require sigs.k8s.io/metrics-server $METRICS_SERVER_VERSION
 
 tool sigs.k8s.io/metrics-server/cmd/metrics-server"
-  (cd "$dir" && "$GO" mod tidy) >>"$BUILD_LOG" 2>&1 || die "go mod tidy for metrics-server failed; see $BUILD_LOG"
+  in_dir_logged "go mod tidy for metrics-server" "$dir" "$GO" mod tidy
   go_build "$dir" "$METRICS_BIN" "-X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION" \
     sigs.k8s.io/metrics-server/cmd/metrics-server
   check_version "$METRICS_BIN/metrics-server" "$METRICS_SERVER_VERSION"
@@ -172,7 +188,7 @@ tool (
 	k8s.io/kubernetes/cmd/kube-controller-manager
 	k8s.io/kubernetes/cmd/kube-scheduler
 )"
-  (cd "$dir" && "$GO" mod tidy) >>"$BUILD_LOG" 2>&1 || die "go mod tidy for k8s.io/kubernetes failed; see $BUILD_LOG"
+  in_dir_logged "go mod tidy for k8s.io/kubernetes" "$dir" "$GO" mod tidy
   # kwokctl picks component flags from the version the binaries report, so stamp it.
   local v="k8s.io/component-base/version" ldflags
   ldflags="-X $v.gitVersion=$KUBE_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$KUBE_MINOR -X $v.gitTreeState=clean"
