@@ -106,14 +106,17 @@ def test_probe_errors_are_counted_and_stop_joins_the_thread() -> None:
         calls.set()
         raise RuntimeError("metrics API unavailable")
 
+    before = set(threading.enumerate())  # a --sandbox run has its own sampler thread
     sampler = MemorySampler(failing, 0.01)
     sampler.start()
+    started = set(threading.enumerate()) - before
     assert calls.wait(10)
     sampler.stop()
 
     assert sampler.probe_errors >= 1
     assert sampler.summary() == {}
-    assert not any(t.name == "stonks-memory" for t in threading.enumerate())
+    assert [t.name for t in started] == ["stonks-memory"]
+    assert not any(t.is_alive() for t in started)
 
 
 def test_starting_twice_is_refused_and_stop_without_start_is_harmless() -> None:
