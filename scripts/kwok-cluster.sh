@@ -13,7 +13,7 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 HELPERS="$SCRIPT_DIR/kwok"
-# shellcheck source=kwok/versions.env
+# shellcheck source-path=SCRIPTDIR source=kwok/versions.env
 . "$HELPERS/versions.env"
 
 CACHE="${STONKS_KWOK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stonks-sandbox/kwok}"
@@ -450,7 +450,7 @@ cluster_pids() {
   for dir in /proc/[0-9]*; do
     pid="${dir#/proc/}"
     # (tr's own argv does not contain the path, so it never matches itself)
-    cmdline="$(tr '\0' ' ' <"$dir/cmdline" 2>/dev/null || true)"
+    cmdline="$(tr '\0' ' ' 2>/dev/null <"$dir/cmdline" || true)"
     if [[ "$cmdline" == *"$CLUSTER_DIR/"* ]]; then
       echo "$pid"
     fi
