@@ -34,6 +34,8 @@ def one_run(base_dir: Path) -> dict[str, float]:
         backend.stop()
     stopped = time.perf_counter()
     rows = sum(summary.row_counts().values())
+    ready = ", ".join(f"{name} {sec:.2f}" for name, sec in backend.readiness().items())
+    print(f"  ready after (s): {ready}")
     return {
         "deploy": deployed - started,
         "seed": seeded - deployed,

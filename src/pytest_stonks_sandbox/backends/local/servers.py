@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from pytest_stonks_sandbox.backends.probes import http_status, redis_ping
 from pytest_stonks_sandbox.errors import ProvisionError
@@ -136,24 +139,28 @@ class S3Server(ManagedProcess):
         return http_status("127.0.0.1", self.ports["s3.port"], "/") in (200, 403)
 
     def after_ready(self) -> None:
-        """Create the buckets; the store may need a moment before its volume server accepts data."""
+        """Create the buckets, each ready for data (the store may need a moment at first)."""
         client = s3_client(self.endpoint, self.access_key, self.secret_key)
         deadline = time.monotonic() + self.timeout_s
-        pending = list(self.buckets)
-        last_error: Exception | None = None
-        while pending:
-            bucket = pending[0]
+        with ThreadPoolExecutor(max_workers=max(len(self.buckets), 1)) as pool:
+            for future in [pool.submit(self._create, client, b, deadline) for b in self.buckets]:
+                future.result()
+
+    @staticmethod
+    def _create(client: Any, bucket: str, deadline: float) -> None:
+        """Create one bucket and write then delete a probe object: the first write to a bucket
+        makes the store allocate its volumes (~0.25 s), which belongs to provisioning."""
+        probe = ".stonks-sandbox-probe"
+        while True:
             try:
-                client.create_bucket(Bucket=bucket)
-                pending.pop(0)
-                continue
-            except client.exceptions.BucketAlreadyOwnedByYou:
-                pending.pop(0)
-                continue
+                with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+                    client.create_bucket(Bucket=bucket)
+                client.put_object(Bucket=bucket, Key=probe, Body=b"probe")
+                client.delete_object(Bucket=bucket, Key=probe)
+                return
             except Exception as exc:  # botocore raises many types while the store warms up
-                last_error = exc
-            if time.monotonic() > deadline:
-                raise ProvisionError(
-                    "s3", f"bucket {bucket!r} could not be created: {last_error}", "see the s3 log."
-                )
+                if time.monotonic() > deadline:
+                    raise ProvisionError(
+                        "s3", f"bucket {bucket!r} could not be created: {exc}", "see the s3 log."
+                    ) from exc
             time.sleep(0.05)
