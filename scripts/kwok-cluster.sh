@@ -361,9 +361,6 @@ componentsPatches:
     extraArgs:
       - key: kubelet-preferred-address-types
         value: InternalIP
-      # Otherwise the host's first non-loopback address ends up in the "kubernetes" Endpoints.
-      - key: advertise-address
-        value: 127.0.0.1
 EOF
 }
 
