@@ -10,9 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
 from stonks_oracle.common import Pagination
-
-# Offsets beyond this cannot match a row; clamping keeps asyncpg's int64 encoder happy.
-MAX_OFFSET = 2**31
+from stonks_oracle.common.openapi import error_responses
 
 TICKER_PATTERN = r"^[A-Za-z][A-Za-z0-9.\-]{0,9}$"
 Ticker = Annotated[
@@ -20,22 +18,8 @@ Ticker = Annotated[
 ]
 
 
-class ErrorBody(BaseModel):
-    """Every error this service returns: ``{"detail": ...}``."""
-
-    detail: Any
-
-
-READ_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "missing or wrong X-API-Key"},
-    404: {"model": ErrorBody, "description": "unknown id"},
-    503: {"model": ErrorBody, "description": "a dependency is unavailable"},
-}
-WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
-    **READ_ERRORS,
-    400: {"model": ErrorBody, "description": "business rule violation"},
-    409: {"model": ErrorBody, "description": "duplicate"},
-}
+READ_ERRORS = error_responses(401, 404, 503)
+WRITE_ERRORS = error_responses(400, 401, 404, 409, 503)
 
 
 def _has_nul(value: Any) -> bool:
@@ -135,7 +119,7 @@ class Select:
         text += f" ORDER BY {order_by}"
         if page is not None:
             limit = self.bind(page.limit)
-            offset = self.bind(min(page.offset, MAX_OFFSET))
+            offset = self.bind(page.offset)
             text += f" LIMIT {limit} OFFSET {offset}"
         return text
 

@@ -7,6 +7,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from stonks_oracle.common.openapi import error_responses
+
 # PostgreSQL text cannot hold NUL; keeping it out of the schema keeps generated input valid.
 NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=NO_NUL)]
@@ -21,23 +23,7 @@ ExposureType = Literal[
 ]
 
 
-class ErrorOut(BaseModel):
-    """Every error body: {"detail": ...}."""
-
-    detail: Any
-
-
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut, "description": text}
-    for code, text in (
-        (400, "business rule violation"),
-        (401, "missing or wrong X-API-Key"),
-        (404, "unknown id"),
-        (409, "duplicate or conflicting state"),
-        (429, "rate limit exceeded (when STONKS_RATE_LIMIT is set)"),
-        (503, "a dependency is unavailable"),
-    )
-}
+ERROR_RESPONSES = error_responses(400, 401, 404, 409, 429, 503)
 
 
 class Body(BaseModel):

@@ -21,17 +21,6 @@ NotificationStatus = Literal["pending", "delivered", "failed"]
 Ticker = Annotated[str, Field(pattern=TICKER, description="exchange ticker, e.g. AAPL")]
 
 
-class ErrorOut(BaseModel):
-    """Every error body: ``{"detail": ...}``."""
-
-    detail: Any
-
-
-def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entry declaring the JSON error codes a route may answer."""
-    return {code: {"model": ErrorOut} for code in codes}
-
-
 class Strategy(BaseModel):
     """One strategy of the trading config and its weight."""
 

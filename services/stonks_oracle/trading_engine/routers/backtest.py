@@ -10,9 +10,10 @@ from typing import Any
 from fastapi import APIRouter
 
 from stonks_oracle.common import DB, NotFound
+from stonks_oracle.common.openapi import error_responses as errors
 
 from ..backtest import Bar, Signal, run_backtest
-from ..models import BacktestIn, BacktestOut, errors
+from ..models import BacktestIn, BacktestOut
 
 router = APIRouter(prefix="/api/trading", tags=["backtest"])
 

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 
 from stonks_oracle.common import DB, NotFound, RedisClient, publish_event
 from stonks_oracle.common.db import row_to_dict
+from stonks_oracle.common.openapi import error_responses as errors
 
-from ..models import NAME, ConfigIn, ConfigOut, errors
+from ..models import NAME, ConfigIn, ConfigOut
 
 router = APIRouter(prefix="/api/trading/config", tags=["config"])
 

@@ -8,8 +8,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from stonks_oracle.common import DB, NotFound, Page
+from stonks_oracle.common.openapi import error_responses as errors
 
-from ..models import TICKER, Action, DecisionOut, DecisionStatus, errors
+from ..models import TICKER, Action, DecisionOut, DecisionStatus
 from ..params import Dates
 from ..queries import DECISION_SELECT, utc_date_between
 

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 
 from stonks_oracle.common import DB, NotFound, Page, RedisClient, publish_event
 from stonks_oracle.common.db import row_to_dict
+from stonks_oracle.common.openapi import error_responses as errors
 
-from ..models import Channel, NotificationIn, NotificationOut, NotificationStatus, errors
+from ..models import Channel, NotificationIn, NotificationOut, NotificationStatus
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])
 

@@ -15,9 +15,10 @@ from fastapi import APIRouter
 
 from stonks_oracle.common import DB, BusinessRuleViolation, NotFound, RedisClient, publish_event
 from stonks_oracle.common.db import row_to_dict
+from stonks_oracle.common.openapi import error_responses as errors
 
 from ..halts import GLOBAL, blocking_scope, clear_halt, get_halts, set_halt
-from ..models import HaltOut, OverrideIn, OverrideOut, errors
+from ..models import HaltOut, OverrideIn, OverrideOut
 from ..queries import DECISION_SELECT
 
 router = APIRouter(prefix="/api/trading", tags=["override"])
