@@ -279,26 +279,38 @@ def test_deployment_pods_ready_and_job_completes(
 def _http_get_through_port_forward(
     core: client.CoreV1Api, namespace: str, pod: str
 ) -> tuple[bytes, str | None]:
+    """GET / on the pod's port through the API server's port-forward; returns (response, error)."""
     pf = portforward(
         core.connect_get_namespaced_pod_portforward, pod, namespace, ports=str(POD_PORT)
     )
     sock = pf.socket(POD_PORT)
     sock.settimeout(10)
+    data = b""
     try:
         sock.sendall(b"GET /via-kwok HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n")
-        chunks: list[bytes] = []
-        while True:
+        while not _complete_http_response(data):
             try:
                 chunk = sock.recv(65536)
             except TimeoutError:
                 break
             if not chunk:
                 break
-            chunks.append(chunk)
+            data += chunk
     finally:
         sock.close()
         pf.close()
-    return b"".join(chunks), pf.error(POD_PORT)
+    return data, pf.error(POD_PORT)
+
+
+def _complete_http_response(data: bytes) -> bool:
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(body) >= int(value.strip())
+    return False
 
 
 def test_port_forward_reaches_local_http_server(
