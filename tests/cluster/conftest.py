@@ -6,7 +6,9 @@ module proxy first if they are not cached) and ``down`` at the end, even when te
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -43,27 +45,42 @@ def _worker_suffix() -> str:
 
 def _run_script(
     request: pytest.FixtureRequest, verb: str, env: dict[str, str], timeout: float
-) -> subprocess.CompletedProcess[str]:
-    """Run the cluster script with its output going straight to the terminal (progress)."""
+) -> int:
+    """Run the cluster script with its output going straight to the terminal (progress).
+
+    The script runs in its own process group, so a timeout or Ctrl-C stops it together with the
+    ``go build`` processes it started (the cluster's components are in their own sessions and
+    are stopped by ``down``).
+    """
     capman = request.config.pluginmanager.getplugin("capturemanager")
     started = time.monotonic()
     print(f"\n[tests/cluster] {SCRIPT.relative_to(REPO)} {verb}", file=sys.stderr, flush=True)
-    if capman is not None:
-        with capman.global_and_fixture_disabled():
-            result = subprocess.run(
-                [str(SCRIPT), verb], env=env, timeout=timeout, text=True, check=False
-            )
-    else:
-        result = subprocess.run(
-            [str(SCRIPT), verb], env=env, timeout=timeout, text=True, check=False
-        )
+    with capman.global_and_fixture_disabled() if capman else contextlib.nullcontext():
+        proc = subprocess.Popen([str(SCRIPT), verb], env=env, start_new_session=True)
+        try:
+            returncode = proc.wait(timeout=timeout)
+        except BaseException:
+            _stop_group(proc)
+            raise
     print(
-        f"[tests/cluster] {verb} finished in {time.monotonic() - started:.1f} s "
-        f"(exit {result.returncode})",
+        f"[tests/cluster] {verb}: exit {returncode} after {time.monotonic() - started:.1f} s",
         file=sys.stderr,
         flush=True,
     )
-    return result
+    return returncode
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 @pytest.fixture(scope="session")
@@ -83,17 +100,17 @@ def kwok_cluster(
     request.config.stash[TIMINGS_KEY] = timings
     try:
         build = _run_script(request, "build", env, build_timeout)
-        if build.returncode != 0:
+        if build != 0:
             pytest.fail(
-                f"building the kwok cluster binaries failed (exit {build.returncode}); "
+                f"building the kwok cluster binaries failed (exit {build}); "
                 "see the output above and the build.log it names",
                 pytrace=False,
             )
         started = time.monotonic()
         up = _run_script(request, "up", env, 600)
-        if up.returncode != 0:
+        if up != 0:
             pytest.fail(
-                f"'{SCRIPT.name} up' failed (exit {up.returncode}); see the output above",
+                f"'{SCRIPT.name} up' failed (exit {up}); see the output above",
                 pytrace=False,
             )
         timings["cluster up (binaries built)"] = time.monotonic() - started
@@ -104,8 +121,9 @@ def kwok_cluster(
         started = time.monotonic()
         down = _run_script(request, "down", env, 300)
         timings["cluster down"] = time.monotonic() - started
-        if down.returncode != 0:
-            print(f"[tests/cluster] WARNING: '{SCRIPT.name} down' failed", file=sys.stderr)
+    # Reached only when nothing else failed: a cluster that does not go away is an error too.
+    if down != 0:
+        pytest.fail(f"'{SCRIPT.name} down' failed (exit {down}); see the output above")
 
 
 @pytest.fixture(scope="session")
