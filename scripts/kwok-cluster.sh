@@ -271,7 +271,7 @@ free_port() {
 api() {
   local method="$1" path="$2" body="${3:-}" server
   server="$(cat "$RUN_DIR/server")"
-  local args=(--silent --show-error --fail-with-body --max-time 20 --request "$method"
+  local args=(--noproxy "*" --silent --show-error --fail-with-body --max-time 20 --request "$method"
     --cacert "$CLUSTER_DIR/pki/ca.crt" --cert "$CLUSTER_DIR/pki/admin.crt" --key "$CLUSTER_DIR/pki/admin.key")
   if [[ -n "$body" ]]; then
     args+=(--header 'Content-Type: application/json' --data "$body")
@@ -287,7 +287,7 @@ start_manifest_server() {
     >"$RUN_DIR/manifest-server.log" 2>&1 &
   echo $! >"$RUN_DIR/manifest-server.pid"
   local deadline=$((SECONDS + 20))
-  until curl --silent --fail --max-time 2 -o /dev/null "http://127.0.0.1:$port/metrics-server.yaml"; do
+  until curl --noproxy "*" --silent --fail --max-time 2 -o /dev/null "http://127.0.0.1:$port/metrics-server.yaml"; do
     ((SECONDS < deadline)) || die "loopback manifest server on 127.0.0.1:$port did not start; see $RUN_DIR/manifest-server.log"
     sleep 0.2
   done
