@@ -153,22 +153,32 @@ class Faults:
 
     def __init__(self, session: SandboxSession) -> None:
         self._session = session
+        self.stopped: set[str] = set()
 
     def stop(self, component: str) -> None:
         self._session.fault("stop", component)
+        self.stopped.add(component)
 
     def start(self, component: str) -> None:
         self._session.fault("start", component)
+        self.stopped.discard(component)
 
     def restart(self, component: str) -> None:
         self._session.fault("restart", component)
+        self.stopped.discard(component)
+
+    def restore(self) -> None:
+        """Start again whatever is still stopped, so the next test finds the sandbox whole."""
+        for component in sorted(self.stopped):
+            self.start(component)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def sandbox_faults(request: pytest.FixtureRequest, sandbox: Sandbox) -> Iterator[Faults]:
-    """Stop/start/restart components; anything left stopped is started again afterwards."""
+    """Stop/start/restart components; whatever a test leaves stopped is started after it."""
     faults = Faults(_session(request))
     yield faults
+    faults.restore()
 
 
 LoadRunner = Callable[..., Any]

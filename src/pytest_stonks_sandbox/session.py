@@ -129,7 +129,7 @@ class SandboxSession:
             backend=backend.name,
             namespace=namespace,
             endpoints=endpoints,
-            run_dir=str(self.cfg.run_dir),
+            run_dir=getattr(backend, "run_dir", "") or str(self.cfg.run_dir),
             seed_rows=self.seed_summary.row_counts(),
         )
         self.routes = fetch_route_templates(endpoints)

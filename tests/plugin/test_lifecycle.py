@@ -150,6 +150,24 @@ def test_exit_1_broken_test_module(inner: Inner) -> None:
     inner.assert_clean()
 
 
+LEAVES_REDIS_STOPPED = """
+async def test_a_stops_redis_and_leaves_it(sandbox_faults, redis):
+    sandbox_faults.stop("redis")
+    assert sandbox_faults.stopped == {"redis"}
+
+async def test_b_finds_redis_started_again(redis):
+    assert await redis.ping()
+"""
+
+
+def test_faults_left_behind_are_restored_after_the_test(inner: Inner) -> None:
+    inner.tests(test_inner=LEAVES_REDIS_STOPPED)
+    result = inner.run("--sandbox")
+    result.assert_outcomes(passed=2)
+    assert inner.results()["outcome"] == "passed"
+    inner.assert_clean()
+
+
 def _infra_failure(inner: Inner, result: pytest.RunResult, phase: str, component: str) -> dict:
     assert result.ret == 2, result.stdout.str()
     doc = inner.results()

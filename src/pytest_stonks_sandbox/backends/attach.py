@@ -58,6 +58,10 @@ class AttachBackend:
         return str(self.state.get("run_id", ""))
 
     @property
+    def run_dir(self) -> str:
+        return str(self.state.get("run_dir", ""))
+
+    @property
     def namespace(self) -> str:
         return str(self.state.get("namespace", ""))
 
