@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pytest_stonks_sandbox.project import ProjectConfig
+from pytest_stonks_sandbox.rundir import base_dir
 
 BACKENDS = ("local", "kubernetes", "attach")
 KEEP_POLICIES = ("never", "on-failure", "always")
@@ -204,7 +204,6 @@ def resolve(
             "--image-tag: the kubernetes backend needs the tag of the service images "
             "(e.g. --image-tag 1.4.2, or STONKS_SANDBOX_IMAGE_TAG)."
         )
-    base_dir = Path(env.get("STONKS_SANDBOX_DIR") or Path(tempfile.gettempdir()) / "stonks-sandbox")
     return SandboxConfig(
         enabled=enabled or reuse,
         backend=backend,
@@ -218,7 +217,7 @@ def resolve(
         timeout_s=sources.get("timeout", 60.0, _positive_float),
         memory_interval_s=sources.get("memory-interval", 1.0, _positive_float),
         enforce_budgets=sources.get("enforce-budgets", False, _boolean),
-        base_dir=base_dir.resolve(),
+        base_dir=base_dir(env),
         project=project,
         gc_only=bool(cli.get("sandbox-gc")),
     )

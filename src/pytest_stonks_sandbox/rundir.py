@@ -13,7 +13,9 @@ import json
 import os
 import shutil
 import signal
+import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,12 @@ import psutil
 
 CACHE_DIR = "_cache"
 DEFAULT_TTL_S = 24 * 3600.0
+
+
+def base_dir(env: Mapping[str, str]) -> Path:
+    """Where run directories live: $STONKS_SANDBOX_DIR, else <tmp>/stonks-sandbox."""
+    configured = env.get("STONKS_SANDBOX_DIR")
+    return Path(configured or Path(tempfile.gettempdir()) / "stonks-sandbox").resolve()
 
 
 def _start_time(pid: int) -> float | None:

@@ -86,15 +86,16 @@ def seed(endpoints: Endpoints, project: ProjectConfig) -> SeedSummary:
     with ThreadPoolExecutor(max_workers=1) as pool:
         uploading = pool.submit(upload_objects, endpoints, project)
         try:
-            migrations, tables = asyncio.run(_seed_database(endpoints.postgres_dsn, project))
+            migrations, tables = asyncio.run(seed_database(endpoints.postgres_dsn, project))
         finally:
             objects = uploading.result()
     return SeedSummary(time.monotonic() - started, migrations, tables, objects)
 
 
-async def _seed_database(
+async def seed_database(
     dsn: str, project: ProjectConfig
 ) -> tuple[tuple[str, ...], dict[str, TableLoad]]:
+    """Apply the migrations, then load every seed table in one transaction."""
     files = seed_files(project.seeds)
     try:
         conn = await asyncpg.connect(dsn)

@@ -1,160 +1,53 @@
-"""The migrations and the seed files against a real PostgreSQL 16 (the pgserver binaries).
+"""The migrations and the seed files against a real PostgreSQL 16, loaded by the plugin's seeder.
 
-A throwaway server is started for this module: loopback only, a private directory under
-/var/tmp, run as uid 65534 when the tests run as root (postgres refuses root), stopped by pid
-and removed afterwards. The seeds are loaded the way the plugin's seeder does it: one
-transaction, per file a temporary copy of the table (LIKE ... INCLUDING DEFAULTS INCLUDING
-CONSTRAINTS), COPY (csv, header) into it, then INSERT ... ON CONFLICT DO NOTHING.
+The server is the plugin's own PostgresServer (see conftest.py); each check here uses a database
+of its own on it. The seeder loads in one transaction, per file a temporary copy of the table
+(LIKE ... INCLUDING DEFAULTS INCLUDING CONSTRAINTS), COPY (csv, header) into it, then
+INSERT ... ON CONFLICT DO NOTHING.
 """
 
 from __future__ import annotations
 
-import csv
-import importlib.util
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
-import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import asyncpg
 import pytest
 import seed_ids
 
-asyncpg = pytest.importorskip("asyncpg")
+from pytest_stonks_sandbox.backends.local.postgres import PostgresServer
+from pytest_stonks_sandbox.errors import SeedError
+from pytest_stonks_sandbox.project import load_project
+from pytest_stonks_sandbox.seeding import MIGRATIONS_TABLE, seed_database
 
 REPO = Path(__file__).resolve().parents[2]
-MIGRATIONS = sorted((REPO / "services" / "migrations").glob("*.sql"))
+PROJECT = load_project(REPO)
 SEED_FILES = sorted((REPO / "seeds" / "tables").glob("*.csv"))
-UNPRIVILEGED_UID = 65534
 
 
-# ------------------------------------------------------------------------------------------------
-# A private PostgreSQL 16 server
-# ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PgServer:
-    port: int
-
-    def dsn(self, database: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
-
-
-def _pg_bin() -> Path | None:
-    spec = importlib.util.find_spec("pgserver")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
-    return path if (path / "postgres").is_file() else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def pg_server() -> Iterator[PgServer]:
-    bin_dir = _pg_bin()
-    if bin_dir is None:
-        pytest.skip("pgserver (PostgreSQL 16 binaries) is not installed")
-    as_root = os.geteuid() == 0
-    run_dir = Path(tempfile.mkdtemp(prefix="stonks-schema-", dir="/var/tmp" if as_root else None))
-    drop: dict[str, object] = {}
-    if as_root:
-        os.chmod(run_dir, 0o755)
-        os.chown(run_dir, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
-        drop = {"user": UNPRIVILEGED_UID, "group": UNPRIVILEGED_UID, "extra_groups": []}
-    proc: subprocess.Popen[bytes] | None = None
-    try:
-        subprocess.run(
-            [str(bin_dir / "initdb"), "-D", str(run_dir / "data"), "-U", "postgres",
-             "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
-            check=True, capture_output=True, timeout=60, **drop,  # type: ignore[call-overload]
-        )  # fmt: skip
-        port = _free_port()
-        with (run_dir / "postgres.log").open("wb") as log:
-            proc = subprocess.Popen(
-                [str(bin_dir / "postgres"), "-D", str(run_dir / "data"), "-h", "127.0.0.1",
-                 "-p", str(port), "-k", str(run_dir), "-c", "fsync=off",
-                 "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-                stdout=log, stderr=subprocess.STDOUT, **drop,  # type: ignore[call-overload]
-            )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while True:
-            ready = subprocess.run(
-                [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-q"],
-                check=False,
-            )
-            if ready.returncode == 0:
-                break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log_text = (run_dir / "postgres.log").read_text(errors="replace")
-                pytest.fail(f"PostgreSQL did not start:\n{log_text[-2000:]}")
-            time.sleep(0.05)
-        yield PgServer(port=port)
-    finally:
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGINT)  # fast shutdown
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-        shutil.rmtree(run_dir, ignore_errors=True)
-
-
-# ------------------------------------------------------------------------------------------------
-# Migrations and the seeder's loading procedure
-# ------------------------------------------------------------------------------------------------
 def _table_of(path: Path) -> str:
     return path.stem.split("_", 1)[1]
 
 
-def _header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return next(csv.reader(handle))
+def database_dsn(server: PostgresServer, database: str) -> str:
+    """The server's DSN for another database on it."""
+    return server.dsn.rsplit("/", 1)[0] + "/" + database
 
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-async def create_database(server: PgServer, name: str) -> None:
-    conn = await asyncpg.connect(server.dsn("postgres"))
+async def create_database(server: PostgresServer, name: str) -> str:
+    """A fresh database on the server; returns its DSN."""
+    conn = await asyncpg.connect(database_dsn(server, "postgres"))
     try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {_ident(name)}")
         await conn.execute(f"CREATE DATABASE {_ident(name)}")
     finally:
         await conn.close()
-
-
-async def apply_migrations(conn: asyncpg.Connection) -> None:
-    for path in MIGRATIONS:
-        await conn.execute(path.read_text())
-
-
-async def load_seeds(conn: asyncpg.Connection, files: list[Path]) -> None:
-    async with conn.transaction():
-        for path in files:
-            table = _ident(_table_of(path))
-            header = _header(path)
-            cols = ", ".join(_ident(c) for c in header)
-            await conn.execute(
-                f"CREATE TEMP TABLE _seed (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
-                " ON COMMIT DROP"
-            )
-            await conn.copy_to_table(
-                "_seed", source=path, columns=header, format="csv", header=True
-            )
-            await conn.execute(
-                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _seed ON CONFLICT DO NOTHING"
-            )
-            await conn.execute("DROP TABLE _seed")
+    return database_dsn(server, name)
 
 
 async def row_counts(conn: asyncpg.Connection) -> dict[str, int]:
@@ -184,16 +77,15 @@ class SeededDatabase:
 
 
 @pytest.fixture(scope="module")
-async def seeded(pg_server: PgServer) -> SeededDatabase:
-    await create_database(pg_server, "stonks")
-    conn = await asyncpg.connect(pg_server.dsn("stonks"))
+async def seeded(postgres: PostgresServer) -> SeededDatabase:
+    dsn = await create_database(postgres, "stonks_schema_check")
+    await seed_database(dsn, PROJECT)
+    conn = await asyncpg.connect(dsn)
     try:
-        await apply_migrations(conn)
-        await load_seeds(conn, SEED_FILES)
         first_counts, first_digests = await row_counts(conn), await table_digests(conn)
-        await load_seeds(conn, SEED_FILES)
+        await seed_database(dsn, PROJECT)
         return SeededDatabase(
-            dsn=pg_server.dsn("stonks"),
+            dsn=dsn,
             first_counts=first_counts,
             first_digests=first_digests,
             second_counts=await row_counts(conn),
@@ -223,7 +115,8 @@ async def test_every_table_is_created_and_seeded(conn: asyncpg.Connection) -> No
             "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
         )
     }
-    assert tables == {_table_of(p) for p in SEED_FILES}
+    # every application table, plus the seeder's record of applied migrations
+    assert tables == {_table_of(p) for p in SEED_FILES} | {MIGRATIONS_TABLE}
 
 
 async def test_first_load_inserts_every_row(seeded: SeededDatabase) -> None:
@@ -313,21 +206,19 @@ async def test_deletes_cascade_or_restrict(conn: asyncpg.Connection) -> None:
     assert await conn.fetchval("SELECT count(*) FROM documents") == 10
 
 
-async def test_a_bad_seed_row_loads_nothing(pg_server: PgServer, tmp_path: Path) -> None:
-    await create_database(pg_server, "stonks_bad_seed")
-    files = []
+async def test_a_bad_seed_row_loads_nothing(postgres: PostgresServer, tmp_path: Path) -> None:
+    dsn = await create_database(postgres, "stonks_bad_seed")
     for path in SEED_FILES:
-        copy = tmp_path / path.name
         text = path.read_text(encoding="utf-8")
         if _table_of(path) == "documents":
             text = text.replace(",news,", ",blog,", 1)
-        copy.write_text(text, encoding="utf-8")
-        files.append(copy)
-    conn = await asyncpg.connect(pg_server.dsn("stonks_bad_seed"))
+        (tmp_path / path.name).write_text(text, encoding="utf-8")
+    with pytest.raises(SeedError) as caught:
+        await seed_database(dsn, replace(PROJECT, seeds=tmp_path))
+    assert isinstance(caught.value.__cause__, asyncpg.CheckViolationError)
+    assert "documents.csv" in caught.value.component
+    conn = await asyncpg.connect(dsn)
     try:
-        await apply_migrations(conn)
-        with pytest.raises(asyncpg.CheckViolationError):
-            await load_seeds(conn, files)
         assert await conn.fetchval("SELECT count(*) FROM companies") == 0
     finally:
         await conn.close()
