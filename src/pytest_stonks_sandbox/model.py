@@ -59,3 +59,17 @@ class Sandbox:
     endpoints: Endpoints
     run_dir: str
     seed_rows: Mapping[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "backend": self.backend,
+            "namespace": self.namespace,
+            "endpoints": self.endpoints.to_dict(),
+            "run_dir": self.run_dir,
+            "seed_rows": dict(self.seed_rows),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Sandbox:
+        return cls(**{**data, "endpoints": Endpoints.from_dict(data["endpoints"])})

@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pytest_stonks_sandbox.jsonfile import write_json
+
 SCHEMA_VERSION = "1.0"
 EXIT_PASSED, EXIT_FAILED, EXIT_INFRA = 0, 1, 2
 
@@ -129,8 +131,5 @@ def validation_errors(document: Mapping[str, Any]) -> list[str]:
 
 
 def write_report(path: Path, document: Mapping[str, Any]) -> None:
-    """Write atomically (temp file + rename) so a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    """Write the contract atomically so a reader never sees half a report."""
+    write_json(path, document)

@@ -22,6 +22,8 @@ from typing import Any
 
 import psutil
 
+from pytest_stonks_sandbox.jsonfile import write_json
+
 CACHE_DIR = "_cache"
 DEFAULT_TTL_S = 24 * 3600.0
 
@@ -45,12 +47,6 @@ def is_same_process(pid: int, start_time: float) -> bool:
     return current is not None and abs(current - start_time) < 0.05
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    tmp.replace(path)
-
-
 @dataclass
 class RunDir:
     """One run's directory and its labels."""
@@ -70,7 +66,7 @@ class RunDir:
         (self.path / "pids").mkdir()
         (self.path / "logs").mkdir()
         me = os.getpid()
-        _write_json(
+        write_json(
             self.path / "run.json",
             {
                 "run_id": self.run_id,
@@ -93,10 +89,10 @@ class RunDir:
     def mark_kept(self, kept: bool) -> None:
         labels = self.labels()
         labels["kept"] = kept
-        _write_json(self.path / "run.json", labels)
+        write_json(self.path / "run.json", labels)
 
     def record_process(self, name: str, pid: int) -> None:
-        _write_json(self.path / "pids" / f"{name}.json", {"pid": pid, "start": _start_time(pid)})
+        write_json(self.path / "pids" / f"{name}.json", {"pid": pid, "start": _start_time(pid)})
 
     def forget_process(self, name: str) -> None:
         (self.path / "pids" / f"{name}.json").unlink(missing_ok=True)

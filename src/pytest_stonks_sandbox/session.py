@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from pytest_stonks_sandbox import seeding
-from pytest_stonks_sandbox.backends.attach import AttachBackend, write_state
+from pytest_stonks_sandbox.backends.attach import AttachBackend
 from pytest_stonks_sandbox.backends.base import Backend
 from pytest_stonks_sandbox.backends.probes import http_json
 from pytest_stonks_sandbox.budgets import breaches, evaluate_budgets
@@ -22,6 +22,7 @@ from pytest_stonks_sandbox.config import SandboxConfig
 from pytest_stonks_sandbox.errors import ProvisionError, SandboxError
 from pytest_stonks_sandbox.faultcontrol import FaultServer, request_fault
 from pytest_stonks_sandbox.histograms import LatencyRecorder
+from pytest_stonks_sandbox.jsonfile import write_json
 from pytest_stonks_sandbox.memory import MemorySampler
 from pytest_stonks_sandbox.model import Endpoints, Sandbox
 from pytest_stonks_sandbox.report import (
@@ -147,16 +148,8 @@ class SandboxSession:
 
     def _attach_from_controller(self) -> Sandbox:
         data = json.loads(self.config.workerinput[WORKER_INPUT_KEY])  # type: ignore[attr-defined]
-        endpoints = Endpoints.from_dict(data["endpoints"])
-        self.sandbox = Sandbox(
-            run_id=data["run_id"],
-            backend=data["backend"],
-            namespace=data["namespace"],
-            endpoints=endpoints,
-            run_dir=data["run_dir"],
-            seed_rows=data["seed_rows"],
-        )
-        self.routes = fetch_route_templates(endpoints)
+        self.sandbox = Sandbox.from_dict(data["sandbox"])
+        self.routes = fetch_route_templates(self.sandbox.endpoints)
         self.fault_channel = (data["faults"]["url"], data["faults"]["token"])
         self.test_lock = Path(data["test_lock"])
         return self.sandbox
@@ -184,15 +177,9 @@ class SandboxSession:
     def worker_input(self) -> str:
         """What an xdist worker needs to use the controller's sandbox."""
         assert self.sandbox is not None
-        sandbox = self.sandbox
         return json.dumps(
             {
-                "run_id": sandbox.run_id,
-                "backend": sandbox.backend,
-                "namespace": sandbox.namespace,
-                "endpoints": sandbox.endpoints.to_dict(),
-                "run_dir": sandbox.run_dir,
-                "seed_rows": dict(sandbox.seed_rows),
+                "sandbox": self.sandbox.to_dict(),
                 "faults": {
                     "url": self.fault_server.url if self.fault_server else "",
                     "token": self.fault_server.token if self.fault_server else "",
@@ -366,7 +353,7 @@ class SandboxSession:
             "namespace": self.sandbox.namespace,
             "created_at": self.started_at,
         }
-        write_state(self.cfg.state_file, state)
+        write_json(self.cfg.state_file, state)
         self.kept = {"state_file": str(self.cfg.state_file), "run_dir": str(self.cfg.run_dir)}
 
     def _facts(self, code: int, interrupted: bool, budgets: list[dict[str, Any]]) -> RunFacts:
