@@ -214,7 +214,10 @@ def resolve(
         state_file=state_file,
         reuse=reuse,
         results_path=_path(sources.get("results", "inttest-results.json", _text), rootdir),
-        timeout_s=sources.get("timeout", 60.0, _positive_float),
+        # Pulling images and scheduling pods takes longer than starting local processes.
+        timeout_s=sources.get(
+            "timeout", 300.0 if backend == "kubernetes" else 60.0, _positive_float
+        ),
         memory_interval_s=sources.get("memory-interval", 1.0, _positive_float),
         enforce_budgets=sources.get("enforce-budgets", False, _boolean),
         base_dir=base_dir(env),

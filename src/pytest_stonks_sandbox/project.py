@@ -41,6 +41,7 @@ class ProjectConfig:
     seeds: Path | None = None
     objects: Path | None = None
     seed_ids: Path | None = None
+    k8s_manifests: Path | None = None
     services: tuple[ServiceSpec, ...] = ()
     service_env: Mapping[str, str] = field(default_factory=dict)
     binaries: Mapping[str, str] = field(default_factory=dict)
@@ -119,6 +120,7 @@ def parse_project(table: Mapping[str, Any], root: Path, source: str = TABLE) -> 
         seeds=path_of("seeds"),
         objects=path_of("objects"),
         seed_ids=path_of("seed_ids"),
+        k8s_manifests=path_of("k8s_manifests"),
         services=services,
         service_env=_string_table(table.get("service-env", {}), "service-env", where),
         binaries=_string_table(table.get("binaries", {}), "binaries", where),

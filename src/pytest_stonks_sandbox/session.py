@@ -49,16 +49,14 @@ WORKER_INPUT_KEY = "stonks_sandbox"
 def make_backend(cfg: SandboxConfig) -> Backend:
     """The backend the configuration asks for."""
     if cfg.backend == "attach":
-        return AttachBackend(cfg.state_file)
+        return AttachBackend(cfg.state_file, cfg.project, cfg.timeout_s)
     if cfg.backend == "local":
         from pytest_stonks_sandbox.backends.local import LocalBackend
 
         return LocalBackend(cfg.project, cfg.run_dir, cfg.timeout_s)
-    raise ProvisionError(
-        "kubernetes",
-        "the kubernetes backend is not part of this version yet.",
-        "use the local backend (the default) or attach to a kept sandbox with --sandbox-reuse.",
-    )
+    from pytest_stonks_sandbox.backends.kubernetes import KubernetesBackend
+
+    return KubernetesBackend(cfg.project, cfg.run_id, cfg.namespace, cfg.image_tag, cfg.timeout_s)
 
 
 class SandboxSession:

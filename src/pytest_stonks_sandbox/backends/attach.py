@@ -6,13 +6,17 @@ import json
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pytest_stonks_sandbox.backends.probes import tcp_open
 from pytest_stonks_sandbox.errors import ProvisionError
 from pytest_stonks_sandbox.memory import process_tree_rss
 from pytest_stonks_sandbox.model import Endpoints
+from pytest_stonks_sandbox.project import ProjectConfig
+
+if TYPE_CHECKING:
+    from pytest_stonks_sandbox.backends.kubernetes import KubernetesBackend
 
 
 def read_state(path: Path) -> dict[str, Any]:
@@ -37,14 +41,20 @@ def _host_port(url: str) -> tuple[str, int]:
 
 
 class AttachBackend:
-    """Uses a running sandbox as it is: starts nothing, stops nothing."""
+    """Uses a running sandbox as it is: starts nothing, stops nothing.
+
+    A kept Kubernetes sandbox is reached through new port-forwards (the kept run's ended with it).
+    """
 
     name = "attach"
 
-    def __init__(self, state_file: Path) -> None:
+    def __init__(self, state_file: Path, project: ProjectConfig, timeout_s: float) -> None:
         self.state_file = state_file
+        self.project = project
+        self.timeout_s = timeout_s
         self.state: dict[str, Any] = {}
         self._ready: dict[str, float] = {}
+        self.cluster: KubernetesBackend | None = None
 
     @property
     def run_id(self) -> str:
@@ -60,6 +70,8 @@ class AttachBackend:
 
     def start(self) -> Endpoints:
         self.state = read_state(self.state_file)
+        if self.state.get("backend") == "kubernetes":
+            return self._attach_kubernetes()
         endpoints = Endpoints.from_dict(self.state["endpoints"])
         targets = {
             "postgres": endpoints.postgres_dsn,
@@ -80,16 +92,32 @@ class AttachBackend:
             self._ready[component] = round(time.monotonic() - started, 4)
         return endpoints
 
+    def _attach_kubernetes(self) -> Endpoints:
+        from pytest_stonks_sandbox.backends.kubernetes import KubernetesBackend
+
+        self.cluster = KubernetesBackend(
+            self.project,
+            self.run_id,
+            self.namespace,
+            str(self.state.get("image_tag", "")),
+            self.timeout_s,
+        )
+        return self.cluster.attach(self.state)
+
     def stop(self) -> None:
-        """The kept sandbox belongs to the run that made it; leave it up."""
+        """The kept sandbox belongs to the run that made it; leave it up (close our forwards)."""
+        if self.cluster is not None:
+            self.cluster.stop()
 
     def keep(self) -> dict[str, Any]:
         return self.state
 
     def readiness(self) -> Mapping[str, float]:
-        return self._ready
+        return self.cluster.readiness() if self.cluster is not None else self._ready
 
     def memory(self) -> Mapping[str, int]:
+        if self.cluster is not None:
+            return self.cluster.memory()
         pids = self.state.get("pids", {})
         return {name: process_tree_rss(int(pid)) for name, pid in pids.items()}
 

@@ -1,0 +1,231 @@
+"""The Kubernetes backend's pure parts: manifests, secrets, memory parsing, the forwarder.
+
+The backend itself runs against a real API server in tests/cluster/test_kubernetes_backend.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_stonks_sandbox.backends.kubernetes import manifests
+from pytest_stonks_sandbox.backends.kubernetes.podmemory import (
+    parse_cgroup_bytes,
+    pod_metrics_bytes,
+)
+from pytest_stonks_sandbox.backends.kubernetes.portforward import PortForward
+from pytest_stonks_sandbox.errors import ConfigError, PortForwardError
+from pytest_stonks_sandbox.project import ProjectConfig, load_project
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def project() -> ProjectConfig:
+    return load_project(REPO)
+
+
+@pytest.fixture(scope="module")
+def credentials() -> manifests.Credentials:
+    return manifests.Credentials.generate("stonks")
+
+
+def test_workload_has_infra_and_one_set_per_service(
+    project: ProjectConfig, credentials: manifests.Credentials
+) -> None:
+    objects = manifests.workload(project, "stonks-inttest-abc", "abc", "1.4.2", credentials)
+    deployments = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Deployment"}
+    services = {o["metadata"]["name"] for o in objects if o["kind"] == "Service"}
+    expected = {"postgres", "redis", "s3", *(s.name for s in project.services)}
+    assert set(deployments) == expected
+    assert services == expected
+    assert [o["metadata"]["name"] for o in objects if o["kind"] == "Job"] == ["s3-buckets"]
+    query = deployments["query-api"]["spec"]["template"]
+    assert query["metadata"]["labels"]["app.kubernetes.io/name"] == "query-api"
+    assert query["metadata"]["labels"]["stonks/run-id"] == "abc"
+    assert query["spec"]["containers"][0]["image"] == "stonks-oracle/query-api:1.4.2"
+    # Shell variables of the commands are left for the container; only ${NAME} is filled.
+    redis = deployments["redis"]["spec"]["template"]["spec"]["containers"][0]
+    assert "$(REDIS_PASSWORD)" in redis["args"]
+    assert set(manifests.components(project)) == expected
+
+
+def test_settings_render_service_env_with_cluster_dns(
+    project: ProjectConfig, credentials: manifests.Credentials
+) -> None:
+    objects = {o["metadata"]["name"]: o for o in manifests.settings(project, credentials, "ns1")}
+    env = {
+        key: base64.b64decode(value).decode()
+        for key, value in objects[manifests.SERVICE_ENV_SECRET]["data"].items()
+    }
+    assert env["STONKS_DATABASE_URL"] == (
+        f"postgresql://stonks:{credentials.postgres_password}@postgres.ns1.svc:5432/stonks"
+    )
+    assert env["STONKS_REDIS_URL"] == f"redis://:{credentials.redis_password}@redis.ns1.svc:6379/0"
+    assert env["STONKS_S3_ENDPOINT"] == "http://s3.ns1.svc:9000"
+    assert env["STONKS_API_KEY"] == credentials.api_key
+    creds = objects[manifests.CREDENTIALS_SECRET]["data"]
+    assert base64.b64decode(creds["POSTGRES_PASSWORD"]).decode() == credentials.postgres_password
+    assert manifests.Credentials.from_env(credentials.as_env()) == credentials
+    buckets = objects[manifests.SETTINGS_CONFIGMAP]["data"]["BUCKETS"]
+    assert buckets.split() == list(project.buckets)
+
+
+def test_per_service_env_is_added_to_its_deployment(
+    tmp_path: Path, credentials: manifests.Credentials
+) -> None:
+    project = _project_with(tmp_path, 'env = { FEATURE = "on", DB = "{postgres_dsn}" }')
+    objects = manifests.workload(project, "ns2", "r2", "t", credentials)
+    deployment = next(
+        o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "web"
+    )
+    env = {
+        e["name"]: e.get("value")
+        for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert env["FEATURE"] == "on"
+    assert env["DB"].endswith("@postgres.ns2.svc:5432/stonks")
+
+
+def test_a_service_without_image_is_a_config_error(
+    tmp_path: Path, credentials: manifests.Credentials
+) -> None:
+    project = _project_with(tmp_path, "", image=False)
+    with pytest.raises(ConfigError, match=r"services\.web\].*has no 'image'"):
+        manifests.workload(project, "ns", "r", "t", credentials)
+
+
+def test_unknown_placeholders_and_bad_yaml_are_named(
+    tmp_path: Path, credentials: manifests.Credentials
+) -> None:
+    project = _project_with(tmp_path, "")
+    infra = tmp_path / "k8s" / "infra.yaml"
+    infra.write_text("kind: ConfigMap\napiVersion: v1\nmetadata: {name: ${TYPO}}\n")
+    with pytest.raises(ConfigError, match=r"infra\.yaml.*unknown placeholders TYPO"):
+        manifests.workload(project, "ns", "r", "t", credentials)
+    infra.write_text("kind: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"infra\.yaml.*not valid YAML"):
+        manifests.workload(project, "ns", "r", "t", credentials)
+    infra.write_text("just: a mapping\n")
+    with pytest.raises(ConfigError, match="not a Kubernetes object"):
+        manifests.workload(project, "ns", "r", "t", credentials)
+
+
+def test_missing_manifests_directory_is_a_config_error(
+    credentials: manifests.Credentials,
+) -> None:
+    project = ProjectConfig(root=REPO)
+    with pytest.raises(ConfigError, match="k8s_manifests"):
+        manifests.workload(project, "ns", "r", "t", credentials)
+
+
+def _project_with(tmp_path: Path, env: str, image: bool = True) -> ProjectConfig:
+    (tmp_path / "k8s").mkdir(exist_ok=True)
+    for name in ("infra.yaml", "service.yaml"):
+        (tmp_path / "k8s" / name).write_text((REPO / "k8s" / "sandbox" / name).read_text())
+    image_line = 'image = "example/web"' if image else ""
+    (tmp_path / "pyproject.toml").write_text(
+        f"""
+[tool.stonks-sandbox]
+k8s_manifests = "k8s"
+[tool.stonks-sandbox.services.web]
+command = ["web"]
+{image_line}
+{env}
+"""
+    )
+    return load_project(tmp_path)
+
+
+def test_pod_metrics_and_cgroup_parsing() -> None:
+    item = {"containers": [{"usage": {"memory": "48Mi"}}, {"usage": {"memory": "1024Ki"}}]}
+    assert pod_metrics_bytes(item) == 49 * 1024 * 1024
+    assert pod_metrics_bytes({"containers": []}) == 0
+    assert parse_cgroup_bytes("143040512\n") == 143040512
+    assert parse_cgroup_bytes("max\n") == 0
+    assert parse_cgroup_bytes("") == 0
+
+
+# ---------------------------------------------------------------- the forwarder's mechanics
+
+
+@pytest.fixture
+def echo_server() -> Iterator[int]:
+    """A loopback TCP server that answers each line with its upper-case copy."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                while data := conn.recv(65536):
+                    conn.sendall(data.upper())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    server.close()
+
+
+def test_forwarder_pumps_bytes_both_ways_per_connection(echo_server: int) -> None:
+    pods: list[str] = []
+
+    def open_stream(pod: str, port: int) -> tuple[socket.socket, object]:
+        pods.append(pod)
+        remote = socket.create_connection(("127.0.0.1", port))
+        return remote, remote.close
+
+    forward = PortForward("web", echo_server, lambda: "web-0", open_stream)
+    forward.start()
+    port = forward.local_port
+    try:
+        for _ in range(2):
+            with socket.create_connection(("127.0.0.1", forward.local_port), timeout=5) as conn:
+                payload = b"x" * 300_000
+                conn.sendall(payload)
+                received = b""
+                while len(received) < len(payload):
+                    received += conn.recv(65536)
+                assert received == payload.upper()
+        assert pods == ["web-0", "web-0"]
+        assert forward.connections == 2
+        assert forward.failures == 0
+    finally:
+        forward.stop()
+    with pytest.raises(ConnectionRefusedError):  # the listener is gone with stop()
+        socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+def test_forwarder_closes_the_connection_when_there_is_no_pod() -> None:
+    def no_pod() -> str:
+        raise RuntimeError("no Ready pod")
+
+    forward = PortForward("web", 1, no_pod, lambda pod, port: (None, None))  # type: ignore[arg-type,return-value]
+    forward.start()
+    try:
+        with socket.create_connection(("127.0.0.1", forward.local_port), timeout=5) as conn:
+            assert conn.recv(10) == b""
+        assert forward.failures == 1
+        assert "no Ready pod" in forward.last_error
+    finally:
+        forward.stop()
+
+
+def test_forwarder_port_in_use_is_a_port_forward_error() -> None:
+    taken = socket.create_server(("127.0.0.1", 0))
+    try:
+        forward = PortForward(
+            "web", 1, lambda: "p", lambda pod, port: (None, None), taken.getsockname()[1]
+        )  # type: ignore[arg-type,return-value]
+        with pytest.raises(PortForwardError, match=r"web.*cannot listen on 127\.0\.0\.1"):
+            forward.start()
+    finally:
+        taken.close()
