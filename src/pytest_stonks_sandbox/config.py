@@ -199,7 +199,7 @@ def resolve(
     run_id = sources.get("run-id", "", _run_id) or new_run_id()
     namespace = sources.get("namespace", f"stonks-inttest-{run_id}", _namespace)
     image_tag = sources.get("image-tag", "", _text)
-    if backend == "kubernetes" and not image_tag:
+    if backend == "kubernetes" and not image_tag and not cli.get("sandbox-gc"):
         raise OptionError(
             "--image-tag: the kubernetes backend needs the tag of the service images "
             "(e.g. --image-tag 1.4.2, or STONKS_SANDBOX_IMAGE_TAG)."

@@ -124,6 +124,20 @@ def _ini_values(config: pytest.Config) -> dict[str, Any]:
     return {name: config.getini(f"sandbox_{name.replace('-', '_')}") for name in INI_NAMES}
 
 
+def _sweep_namespaces() -> list[str]:
+    """`--sandbox-gc --sandbox-backend=kubernetes`: this host's sandbox namespaces, kept too."""
+    from pytest_stonks_sandbox.backends.kubernetes import api, sweep_namespaces
+
+    try:
+        client = api.api_client()
+    except SandboxError as exc:
+        raise pytest.UsageError(exc.explain()) from exc
+    try:
+        return [f"namespace {name}" for name in sweep_namespaces(client, include_kept=True)]
+    finally:
+        client.close()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     cli = _cli_values(config)
     cli["backend"] = cli.pop("sandbox-backend")
@@ -141,6 +155,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(exc.explain()) from exc
     if cfg.gc_only:
         removed = sweep(cfg.base_dir, include_kept=True)
+        if cfg.backend == "kubernetes":
+            removed += _sweep_namespaces()
         cfg.state_file.unlink(missing_ok=True)
         listing = ", ".join(removed) or "nothing to remove"
         pytest.exit(f"stonks-sandbox gc: {listing}", returncode=0)

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
+import psutil
+
 from pytest_stonks_sandbox import seeding
 from pytest_stonks_sandbox.backends.base import FAULT_ACTIONS
 from pytest_stonks_sandbox.backends.kubernetes import api, manifests
@@ -45,6 +47,39 @@ KEPT_ANNOTATION = "stonks/kept"
 def owner() -> str:
     """Who holds a namespace: host and pid, so that a later run can tell a leaked one."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def leaked(annotations: Mapping[str, str], include_kept: bool) -> bool:
+    """A sandbox namespace whose run on this host is dead (and, unless asked, not kept)."""
+    if annotations.get(KEPT_ANNOTATION) == "true" and not include_kept:
+        return False
+    host, _, pid = annotations.get(manifests.OWNER_ANNOTATION, "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    return include_kept or not psutil.pid_exists(int(pid))
+
+
+def sweep_namespaces(api_client: Any, include_kept: bool = False) -> list[str]:
+    """Delete the sandbox namespaces that runs on this host left behind (killed with -9).
+
+    Kept ones are removed only with `include_kept` (--sandbox-gc). Returns their names; the
+    deletion goes on in the background.
+    """
+    core = api.client_module().client.CoreV1Api(api_client)
+    selector = ",".join(f"{key}={value}" for key, value in manifests.MANAGED_BY.items())
+    removed = []
+    for namespace in core.list_namespace(label_selector=selector).items:
+        meta = namespace.metadata
+        if namespace.status.phase == "Terminating":
+            continue
+        if leaked(meta.annotations or {}, include_kept):
+            try:
+                core.delete_namespace(meta.name, propagation_policy="Background")
+            except api.api_exception() as exc:
+                if not api.is_status(exc, 404, 409):
+                    raise
+            removed.append(str(meta.name))
+    return removed
 
 
 def answers(component: str, address: str, endpoints: Endpoints, project: ProjectConfig) -> bool:
@@ -95,6 +130,7 @@ class KubernetesBackend:
         self._stopped: set[str] = set()
         self._last_alive_check = 0.0
         self._kept = False
+        self.swept: list[str] = []
 
     # ------------------------------------------------------------------ start
 
@@ -107,6 +143,7 @@ class KubernetesBackend:
         settings = manifests.settings(self.project, credentials, self.namespace)
         self.ns = Namespace(api.api_client(), self.namespace)
         try:
+            self.swept = sweep_namespaces(self.ns.api_client)
             return self._start(credentials, settings, workload)
         except BaseException:
             self.stop()
@@ -234,7 +271,7 @@ class KubernetesBackend:
         ns = self._namespace()
         kept = {"metadata": {"annotations": {KEPT_ANNOTATION: "true"}}}
         ns.core.patch_namespace(self.namespace, kept)
-        return {
+        state = {
             "backend": self.name,
             "run_id": self.run_id,
             "namespace": self.namespace,
@@ -242,6 +279,8 @@ class KubernetesBackend:
             "endpoints": self.endpoints.to_dict() if self.endpoints else {},
             "credentials": self.credentials.as_env() if self.credentials else {},
         }
+        self.stop()  # only this process's port-forwards: a kept namespace stays
+        return state
 
     def attach(self, state: Mapping[str, Any]) -> Endpoints:
         """Reach a namespace kept by an earlier run: new port-forwards, nothing created."""

@@ -28,6 +28,7 @@ SERVICE_ENV_SECRET = "stonks-service-env"
 COMPONENT_LABEL = "app.kubernetes.io/name"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pytest-stonks-sandbox"}
 RUN_ID_LABEL = "stonks/run-id"
+OWNER_ANNOTATION = "stonks/owner"
 # Component -> port inside the cluster (Service port = container port).
 INFRA_PORTS = {"postgres": 5432, "redis": 6379, "s3": 9000}
 SERVICE_PORT = 8000
@@ -224,7 +225,7 @@ def namespace_object(namespace: str, run_id: str, owner: str) -> dict[str, Any]:
         "metadata": {
             "name": namespace,
             "labels": {**MANAGED_BY, RUN_ID_LABEL: run_id},
-            "annotations": {"stonks/owner": owner},
+            "annotations": {OWNER_ANNOTATION: owner},
         },
     }
 
