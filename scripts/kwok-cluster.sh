@@ -349,10 +349,12 @@ options:
   enableMetricsServer: true
   metricsServerManifests:
     - $manifest_url
-  # Created by the tests at run time: port-forward targets and per-pod resource usage.
+  # Created by the tests at run time: port-forward targets, per-pod resource usage, and exec
+  # run on this machine (the Kubernetes backend's cgroup memory fallback reads a file by exec).
   enableCRDs:
     - ClusterPortForward
     - ClusterResourceUsage
+    - ClusterExec
 componentsPatches:
   # The API server reaches "the kubelet" (kwok-controller) for port-forward, logs and exec.
   # Its default address order starts with Hostname, which would mean a DNS lookup of the node
