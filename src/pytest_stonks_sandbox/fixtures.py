@@ -110,11 +110,13 @@ async def db(sandbox: Sandbox) -> AsyncIterator[Any]:
     """An asyncpg connection to the sandbox database."""
     import asyncpg
 
+    from pytest_stonks_sandbox.seeding import close_connection
+
     conn = await asyncpg.connect(sandbox.endpoints.postgres_dsn)
     try:
         yield conn
     finally:
-        await conn.close()
+        await close_connection(conn)
 
 
 @pytest_asyncio.fixture

@@ -8,6 +8,7 @@ second run changes nothing. Any error rolls the whole load back and names the fi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import re
 import time
@@ -23,6 +24,8 @@ from pytest_stonks_sandbox.errors import SeedError
 from pytest_stonks_sandbox.model import Endpoints
 from pytest_stonks_sandbox.project import ProjectConfig
 from pytest_stonks_sandbox.s3client import s3_client
+
+CLOSE_TIMEOUT_S = 2.0
 
 MIGRATIONS_TABLE = "stonks_sandbox_migrations"
 SEED_FILE = re.compile(r"^\d+_(?P<table>[a-z_][a-z0-9_]*)\.csv$")
@@ -110,7 +113,17 @@ async def seed_database(
                 loads[table] = await _load_file(conn, table, path, columns)
         return applied, loads
     finally:
-        await conn.close()
+        await close_connection(conn)
+
+
+async def close_connection(conn: asyncpg.Connection, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
+    """Close politely, but never wait long for the server's end of the connection.
+
+    asyncpg waits for the server to close the socket after Terminate; a tunnel that does not
+    pass the end of a stream on (a port-forward can behave so) would make that wait forever.
+    """
+    with contextlib.suppress(TimeoutError, OSError):  # asyncpg has aborted it by then
+        await conn.close(timeout=timeout_s)
 
 
 async def apply_migrations(conn: asyncpg.Connection, directory: Path | None) -> tuple[str, ...]:

@@ -359,18 +359,23 @@ class KubernetesBackend:
         ns = self._namespace()
         started = time.monotonic()
         old: set[str] = set()
+        forward = self.forwards.get(component)
         if action == "stop":
             self._stopped.add(component)
             ns.scale(component, 0)
             ns.wait_pods(
                 [component], self.timeout_s, done=lambda pods: {component: not pods[component]}
             )
+            if forward is not None:
+                forward.drop_connections()
             return
         if action == "start":
             ns.scale(component, 1)
         else:
-            old = set(ns.delete_pods(component))
             self._stopped.add(component)
+            old = set(ns.delete_pods(component))
+            if forward is not None:
+                forward.drop_connections()
         ns.wait_pods(
             [component],
             self.timeout_s,

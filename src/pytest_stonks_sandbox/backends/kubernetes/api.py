@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +41,10 @@ def api_client(context: str = "") -> Any:
             configuration = kubernetes.client.Configuration()
             config.load_incluster_config(client_configuration=configuration)
             return kubernetes.client.ApiClient(configuration)
-        return config.new_client_from_config(context=context or None)
+        # The client reads KUBECONFIG once, at import: pass today's value.
+        return config.new_client_from_config(
+            config_file=os.environ.get("KUBECONFIG") or None, context=context or None
+        )
     except (config.ConfigException, OSError, TypeError, ValueError) as exc:
         where = os.environ.get("KUBECONFIG", "~/.kube/config")
         raise ProvisionError(
@@ -121,6 +128,22 @@ def open_portforward(configuration: Any, namespace: str) -> Callable[[str, int],
             )
         finally:
             private.close()
-        return forward.socket(port), forward.close
+        sock = forward.socket(port)
+        return sock, functools.partial(_close_stream, forward, sock)
 
     return open_stream
+
+
+def _close_stream(forward: Any, sock: Any, drain_s: float = 2.0) -> None:
+    """End a port-forward stream: half-close, read what is still coming, then close.
+
+    Closing with unread data resets the client library's proxy thread, which then dies with a
+    traceback; after the half-close it ends the websocket itself and the read sees EOF.
+    """
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(drain_s)
+        deadline = time.monotonic() + drain_s
+        while sock.recv(65536) and time.monotonic() < deadline:
+            pass
+    forward.close()

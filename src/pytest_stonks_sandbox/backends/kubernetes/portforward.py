@@ -133,6 +133,18 @@ class PortForward:
             with contextlib.suppress(OSError):
                 conn.close()
 
+    def drop_connections(self) -> None:
+        """Break every forwarded connection, as a dying pod does (clients then reconnect).
+
+        Needed after the backend replaced a pod: a stream to a gone pod is not always ended by
+        the cluster, and a client would wait on a pooled connection that leads nowhere.
+        """
+        with self._lock:
+            open_connections = list(self._open)
+        for conn in open_connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
     def stop(self) -> None:
         """Close the listener and every forwarded connection."""
         listener, self._listener = self._listener, None
@@ -140,11 +152,7 @@ class PortForward:
             with contextlib.suppress(OSError):
                 listener.shutdown(socket.SHUT_RDWR)
             listener.close()
-        with self._lock:
-            open_connections = list(self._open)
-        for conn in open_connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
+        self.drop_connections()
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None

@@ -1,0 +1,434 @@
+"""The Kubernetes backend against a real API server (kwok), with the pods run by LocalKubelet.
+
+Everything the backend does goes through the Kubernetes API: the namespace and its objects,
+watches, port-forward streams (kwok's kubelet sends them to the processes LocalKubelet started
+for each pod), exec (the cgroup memory fallback), metrics.k8s.io (metrics-server scraping kwok),
+scaling and pod deletion for faults, namespace deletion for teardown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import psutil
+import pytest
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+from localkubelet import LocalKubelet
+
+from pytest_stonks_sandbox import seeding
+from pytest_stonks_sandbox.backends.attach import AttachBackend
+from pytest_stonks_sandbox.backends.kubernetes import KubernetesBackend, sweep_namespaces
+from pytest_stonks_sandbox.backends.kubernetes.manifests import MANAGED_BY, OWNER_ANNOTATION
+from pytest_stonks_sandbox.errors import ReadinessError
+from pytest_stonks_sandbox.jsonfile import write_json
+from pytest_stonks_sandbox.project import ProjectConfig, load_project
+from pytest_stonks_sandbox.rundir import base_dir
+
+if TYPE_CHECKING:
+    from conftest import Cluster  # tests/cluster/conftest.py
+
+pytestmark = pytest.mark.xdist_group("kwok-cluster")
+
+REPO = Path(__file__).resolve().parents[2]
+INFRA = ("postgres", "redis", "s3")
+
+
+def _namespace_gone(core: client.CoreV1Api, name: str, timeout: float = 90) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            core.read_namespace(name)
+        except ApiException as exc:
+            if exc.status == 404:
+                return True
+            raise
+        time.sleep(0.5)
+    return False
+
+
+@pytest.fixture(scope="module")
+def project() -> ProjectConfig:
+    return load_project(REPO)
+
+
+@pytest.fixture(scope="module")
+def kubeconfig_env(kwok_cluster: Cluster, monkeypatch_module: pytest.MonkeyPatch) -> Path:
+    monkeypatch_module.setenv("KUBECONFIG", str(kwok_cluster.kubeconfig))
+    return kwok_cluster.kubeconfig
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def _kubelet(kwok_cluster: Cluster, namespace: str) -> LocalKubelet:
+    workdir = base_dir(os.environ) / "lk"  # short: PostgreSQL socket paths are limited
+    return LocalKubelet(kwok_cluster.api, namespace, workdir).start()
+
+
+@pytest.fixture(scope="module")
+def running(
+    kwok_cluster: Cluster, kubeconfig_env: Path, project: ProjectConfig
+) -> Iterator[tuple[KubernetesBackend, LocalKubelet]]:
+    """One sandbox for the module's steps, started by the backend itself."""
+    run_id = f"k{uuid.uuid4().hex[:6]}"
+    namespace = f"stonks-inttest-{run_id}"
+    kubelet = _kubelet(kwok_cluster, namespace)
+    backend = KubernetesBackend(project, run_id, namespace, "kwok", timeout_s=120)
+    try:
+        started = time.monotonic()
+        backend.start()
+        kwok_cluster.timings["backend start (namespace -> answering)"] = time.monotonic() - started
+        started = time.monotonic()
+        seeding.seed(backend.endpoints, project)  # type: ignore[arg-type]
+        kwok_cluster.timings["seed through port-forwards"] = time.monotonic() - started
+        yield backend, kubelet
+    finally:
+        try:
+            backend.stop()
+        finally:
+            kubelet.stop()
+
+
+def test_start_creates_a_labelled_namespace_and_every_component_answers(
+    kwok_cluster: Cluster, project: ProjectConfig, running: tuple[KubernetesBackend, LocalKubelet]
+) -> None:
+    backend, kubelet = running
+    core = client.CoreV1Api(kwok_cluster.api)
+    namespace = core.read_namespace(backend.namespace)
+    assert namespace.metadata.labels["stonks/run-id"] == backend.run_id
+    assert namespace.metadata.labels["app.kubernetes.io/managed-by"] == "pytest-stonks-sandbox"
+    assert namespace.metadata.annotations[OWNER_ANNOTATION].endswith(f":{os.getpid()}")
+    services = [spec.name for spec in project.services]
+    assert set(backend.readiness()) == {*INFRA, *services, "s3-buckets"}
+    endpoints = backend.endpoints
+    assert endpoints is not None
+    # Every address is a loopback port-forward, none is a process port of LocalKubelet.
+    for component in (*INFRA, *services):
+        host, _, port = backend.address(component).rpartition(":")
+        assert host == "127.0.0.1"
+        assert int(port) != kubelet.local_port(component)
+    for name in services:
+        response = httpx.get(f"{endpoints.service_url(name)}/ready", timeout=10)
+        assert response.status_code == 200, (name, response.text)
+    assert backend.forwards["query-api"].connections >= 1
+
+
+def test_seeded_data_is_served_through_the_port_forwards(
+    project: ProjectConfig, running: tuple[KubernetesBackend, LocalKubelet]
+) -> None:
+    backend, _ = running
+    assert backend.endpoints is not None
+    headers = {project.api_key_header: backend.endpoints.api_key}
+    url = backend.endpoints.service_url("symbol-registry")
+    with httpx.Client(base_url=url, headers=headers, timeout=10) as http:
+        response = http.get("/api/companies", params={"limit": 500})
+    assert response.status_code == 200, response.text
+    assert len(response.json()) > 0
+
+
+def test_memory_falls_back_to_the_cgroup_through_exec(
+    running: tuple[KubernetesBackend, LocalKubelet],
+) -> None:
+    backend, kubelet = running
+    assert kubelet.exec_supported, "the kwok cluster must serve ClusterExec for this step"
+    assert backend.probe is not None
+    memory = backend.memory()
+    assert set(memory) == set(backend.components)
+    assert all(value > 0 for value in memory.values()), memory
+    # Before metrics-server has scraped a pod, every figure comes from the cgroup.
+    assert set(backend.probe.sources.values()) <= {"cgroup", "metrics"}
+
+
+def test_memory_comes_from_the_metrics_api_once_scraped(
+    kwok_cluster: Cluster, running: tuple[KubernetesBackend, LocalKubelet]
+) -> None:
+    backend, kubelet = running
+    assert backend.probe is not None
+    expected = {
+        name: (40 + 8 * index) * 1024 * 1024 for index, name in enumerate(backend.components)
+    }
+    for name, value in expected.items():
+        kubelet.set_memory(name, f"{value // (1024 * 1024)}Mi")
+    started = time.monotonic()
+    memory: dict[str, int] = {}
+    # metrics-server scrapes every 15 s and needs two scrapes of a pod.
+    while time.monotonic() - started < 150:
+        memory = dict(backend.memory())
+        if memory == expected:
+            break
+        time.sleep(3)
+    kwok_cluster.timings["memory: metrics API figures after"] = time.monotonic() - started
+    assert memory == expected
+    assert set(backend.probe.sources.values()) == {"metrics"}
+
+
+def test_restart_fault_replaces_the_pod_and_seeds_a_new_database(
+    project: ProjectConfig, running: tuple[KubernetesBackend, LocalKubelet]
+) -> None:
+    backend, kubelet = running
+    ns = backend.ns
+    assert ns is not None and backend.endpoints is not None
+    pods_before = {p.metadata.name for p in ns.pods("postgres")}
+    pid_before = kubelet.processes()["postgres"]
+    backend.fault("restart", "postgres")
+    pods_after = {
+        p.metadata.name for p in ns.pods("postgres") if p.metadata.deletion_timestamp is None
+    }
+    assert pods_after and not pods_after & pods_before
+    assert kubelet.processes()["postgres"] != pid_before
+    # The new pod started empty; the backend loaded the schema and the seed again.
+    headers = {project.api_key_header: backend.endpoints.api_key}
+    url = backend.endpoints.service_url("symbol-registry")
+    deadline = time.monotonic() + 30
+    status = 0
+    while time.monotonic() < deadline:
+        try:
+            response = httpx.get(f"{url}/api/companies", headers=headers, timeout=10)
+            status = response.status_code
+            if status == 200 and response.json():
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    assert status == 200
+
+
+def test_stop_and_start_fault_scale_the_component(
+    running: tuple[KubernetesBackend, LocalKubelet],
+) -> None:
+    backend, kubelet = running
+    ns = backend.ns
+    assert ns is not None and backend.endpoints is not None
+    backend.fault("stop", "redis")
+    assert ns.pods("redis") == []
+    assert "redis" not in kubelet.processes()
+    backend.check_alive()  # a component stopped on purpose is not a crash
+    trading = backend.endpoints.service_url("trading-engine")
+    assert httpx.get(f"{trading}/ready", timeout=10).status_code == 503
+    backend.fault("start", "redis")
+    assert ns.ready_pod("redis")
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{trading}/ready", timeout=10).status_code != 200:
+        assert time.monotonic() < deadline, "trading-engine did not see redis again"
+        time.sleep(0.5)
+
+
+def test_unknown_fault_names_the_components(
+    running: tuple[KubernetesBackend, LocalKubelet],
+) -> None:
+    backend, _ = running
+    with pytest.raises(ValueError, match="components are postgres, redis, s3, query-api"):
+        backend.fault("restart", "mongodb")
+
+
+def test_keep_then_attach_then_stop(
+    kwok_cluster: Cluster,
+    tmp_path: Path,
+    project: ProjectConfig,
+    running: tuple[KubernetesBackend, LocalKubelet],
+) -> None:
+    backend, _ = running
+    core = client.CoreV1Api(kwok_cluster.api)
+    state = backend.keep()
+    assert backend.forwards == {}  # this run's port-forwards end with keep
+    annotations = core.read_namespace(backend.namespace).metadata.annotations
+    assert annotations["stonks/kept"] == "true"
+    state_file = tmp_path / "state.json"
+    write_json(state_file, state)
+    attached = AttachBackend(state_file, project, timeout_s=60)
+    endpoints = attached.start()
+    try:
+        assert attached.namespace == backend.namespace
+        url = endpoints.service_url("query-api")
+        assert httpx.get(f"{url}/ready", timeout=10).status_code == 200
+        assert set(attached.memory()) == set(backend.components)
+    finally:
+        attached.stop()
+    assert core.read_namespace(backend.namespace).status.phase == "Active"
+    # The module fixture's stop() deletes it (kept or not, the test run owns it).
+    backend._kept = False
+
+
+def test_stop_deletes_the_namespace(
+    kwok_cluster: Cluster, project: ProjectConfig, kubeconfig_env: Path
+) -> None:
+    """Runs after the module's sandbox: a fresh one, stopped, leaves nothing."""
+    run_id = f"k{uuid.uuid4().hex[:6]}"
+    namespace = f"stonks-inttest-{run_id}"
+    kubelet = _kubelet(kwok_cluster, namespace)
+    backend = KubernetesBackend(project, run_id, namespace, "kwok", timeout_s=120)
+    try:
+        backend.start()
+        pids = list(kubelet.processes().values())
+        assert len(pids) == len(backend.components)
+        started = time.monotonic()
+        backend.stop()
+        kwok_cluster.timings["backend stop (namespace deleted)"] = time.monotonic() - started
+        core = client.CoreV1Api(kwok_cluster.api)
+        with pytest.raises(ApiException) as gone:
+            core.read_namespace(namespace)
+        assert gone.value.status == 404
+        deadline = time.monotonic() + 30
+        while any(psutil.pid_exists(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(psutil.pid_exists(pid) for pid in pids)
+    finally:
+        backend.stop()
+        kubelet.stop()
+
+
+def test_pods_that_never_answer_are_a_readiness_error_and_nothing_is_left(
+    kwok_cluster: Cluster, project: ProjectConfig, kubeconfig_env: Path
+) -> None:
+    """No LocalKubelet: kwok says Ready, but nothing answers behind the port-forwards."""
+    run_id = f"k{uuid.uuid4().hex[:6]}"
+    namespace = f"stonks-inttest-{run_id}"
+    backend = KubernetesBackend(project, run_id, namespace, "kwok", timeout_s=6)
+    with pytest.raises(ReadinessError) as error:
+        backend.start()
+    assert "its pod is Ready but it does not answer at 127.0.0.1:" in error.value.message
+    assert error.value.component in backend.components
+    assert _namespace_gone(client.CoreV1Api(kwok_cluster.api), namespace, timeout=5)
+
+
+def test_an_existing_namespace_is_refused(
+    kwok_cluster: Cluster, project: ProjectConfig, kubeconfig_env: Path
+) -> None:
+    core = client.CoreV1Api(kwok_cluster.api)
+    name = f"stonks-inttest-taken-{uuid.uuid4().hex[:4]}"
+    core.create_namespace({"metadata": {"name": name}})
+    try:
+        backend = KubernetesBackend(project, "taken", name, "kwok", timeout_s=10)
+        with pytest.raises(Exception, match=f"namespace {name}: exists already"):
+            backend.start()
+        assert core.read_namespace(name).status.phase == "Active"  # not ours: left alone
+    finally:
+        core.delete_namespace(name)
+
+
+def test_sweep_removes_namespaces_of_dead_runs_only(
+    kwok_cluster: Cluster, kubeconfig_env: Path
+) -> None:
+    core = client.CoreV1Api(kwok_cluster.api)
+    dead = psutil.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    host = os.uname().nodename
+    suffix = uuid.uuid4().hex[:4]
+    owners = {
+        f"stonks-inttest-dead-{suffix}": ({OWNER_ANNOTATION: f"{host}:{dead.pid}"}),
+        f"stonks-inttest-live-{suffix}": ({OWNER_ANNOTATION: f"{host}:{os.getpid()}"}),
+        f"stonks-inttest-kept-{suffix}": (
+            {OWNER_ANNOTATION: f"{host}:{dead.pid}", "stonks/kept": "true"}
+        ),
+        f"stonks-inttest-other-{suffix}": ({OWNER_ANNOTATION: f"elsewhere:{dead.pid}"}),
+    }
+    for name, notes in owners.items():
+        core.create_namespace(
+            {"metadata": {"name": name, "labels": dict(MANAGED_BY), "annotations": notes}}
+        )
+    try:
+        removed = sweep_namespaces(kwok_cluster.api)
+        assert [n for n in removed if n.endswith(suffix)] == [f"stonks-inttest-dead-{suffix}"]
+        removed = sweep_namespaces(kwok_cluster.api, include_kept=True)
+        assert sorted(n for n in removed if n.endswith(suffix)) == sorted(
+            [f"stonks-inttest-kept-{suffix}", f"stonks-inttest-live-{suffix}"]
+        )
+    finally:
+        for name in owners:
+            try:
+                core.delete_namespace(name)
+            except ApiException as exc:
+                if exc.status not in (404, 409):
+                    raise
+
+
+# ------------------------------------------------------------------------------------------------
+# the whole pipeline: pytest --sandbox --sandbox-backend=kubernetes on the integration suite
+# ------------------------------------------------------------------------------------------------
+
+
+def _run_pipeline(
+    kubeconfig: Path, namespace: str, results: Path, *args: str, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--sandbox",
+        "--sandbox-backend=kubernetes",
+        "--image-tag=kwok",
+        f"--namespace={namespace}",
+        f"--results={results}",
+        "--sandbox-memory-interval=5",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        *args,
+    ]
+    return subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def _contract(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def test_integration_suite_passes_on_the_kubernetes_backend(
+    kwok_cluster: Cluster, tmp_path: Path
+) -> None:
+    namespace = f"stonks-inttest-suite-{uuid.uuid4().hex[:6]}"
+    results = tmp_path / "inttest-results.json"
+    with _kubelet(kwok_cluster, namespace):
+        started = time.monotonic()
+        run = _run_pipeline(kwok_cluster.kubeconfig, namespace, results, "tests/integration")
+        kwok_cluster.timings["integration suite on kubernetes"] = time.monotonic() - started
+    tail = run.stdout[-3000:] + run.stderr[-2000:]
+    assert run.returncode == 0, tail
+    contract = _contract(results)
+    assert contract["backend"] == "kubernetes"
+    assert contract["namespace"] == namespace
+    assert contract["image_tag"] == "kwok"
+    assert contract["outcome"] == "passed", tail
+    assert contract["tests"]["failed"] == 0 and contract["tests"]["passed"] > 250
+    assert contract["stages"]["teardown"]["status"] == "passed"
+    assert contract["requests_total"] > 500
+    assert set(contract["memory"]) >= {"postgres", "redis", "s3", "query-api"}
+    assert all(entry["samples"] >= 1 for entry in contract["memory"].values())
+    assert _namespace_gone(client.CoreV1Api(kwok_cluster.api), namespace, timeout=5)
+
+
+def test_provisioning_failure_is_exit_2_with_the_component_named(
+    kwok_cluster: Cluster, tmp_path: Path
+) -> None:
+    namespace = f"stonks-inttest-fail-{uuid.uuid4().hex[:6]}"
+    results = tmp_path / "inttest-results.json"
+    run = _run_pipeline(
+        kwok_cluster.kubeconfig,
+        namespace,
+        results,
+        "--sandbox-timeout=6",
+        "tests/integration/test_registry_api.py",
+        timeout=300,
+    )
+    assert run.returncode == 2, run.stdout[-3000:]
+    contract = _contract(results)
+    assert contract["infra_error"]["phase"] == "readiness"
+    assert "does not answer" in contract["infra_error"]["message"]
+    assert "readiness failed for" in run.stdout + run.stderr
+    assert _namespace_gone(client.CoreV1Api(kwok_cluster.api), namespace, timeout=5)
