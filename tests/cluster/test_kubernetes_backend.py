@@ -432,3 +432,43 @@ def test_provisioning_failure_is_exit_2_with_the_component_named(
     assert "does not answer" in contract["infra_error"]["message"]
     assert "readiness failed for" in run.stdout + run.stderr
     assert _namespace_gone(client.CoreV1Api(kwok_cluster.api), namespace, timeout=5)
+
+
+def test_runner_job_manifests_are_accepted_and_the_job_completes(
+    kwok_cluster: Cluster, project: ProjectConfig
+) -> None:
+    """k8s/runner/runner.yaml as CI applies it: RBAC and the Job pass the API server's checks.
+
+    kwok completes the Job's pod without running it: this checks the objects, not pytest in a pod.
+    """
+    from kubernetes import utils
+
+    from pytest_stonks_sandbox.backends.kubernetes.manifests import render_template
+
+    core = client.CoreV1Api(kwok_cluster.api)
+    batch = client.BatchV1Api(kwok_cluster.api)
+    rbac = client.RbacAuthorizationV1Api(kwok_cluster.api)
+    namespace = f"stonks-ci-{uuid.uuid4().hex[:6]}"
+    run_id = "ci-1"
+    objects = render_template(
+        REPO / "k8s" / "runner" / "runner.yaml",
+        {"NAMESPACE": namespace, "IMAGE_TAG": "1.4.2", "RUN_ID": run_id},
+    )
+    core.create_namespace({"metadata": {"name": namespace}})
+    try:
+        for obj in objects:
+            utils.create_from_dict(kwok_cluster.api, obj, namespace=namespace)
+        role = rbac.read_cluster_role("stonks-inttest-runner")
+        assert any("namespaces" in rule.resources for rule in role.rules)
+        job = batch.read_namespaced_job(f"stonks-inttest-{run_id}", namespace)
+        container = job.spec.template.spec.containers[0]
+        assert container.image == "stonks-oracle/inttest-runner:1.4.2"
+        assert job.spec.template.spec.service_account_name == "stonks-inttest-runner"
+        deadline = time.monotonic() + 60
+        while not (batch.read_namespaced_job(job.metadata.name, namespace).status.succeeded or 0):
+            assert time.monotonic() < deadline, "the runner Job did not complete"
+            time.sleep(0.5)
+    finally:
+        core.delete_namespace(namespace)
+        rbac.delete_cluster_role("stonks-inttest-runner")
+        rbac.delete_cluster_role_binding(f"stonks-inttest-runner-{namespace}")

@@ -116,6 +116,15 @@ def test_run_id_and_namespace_follow_the_cli() -> None:
     assert (k8s.backend, k8s.image_tag) == ("kubernetes", "1.4.2")
 
 
+def test_kubernetes_timeout_default_and_gc_without_a_tag() -> None:
+    assert _resolve(cli={"backend": "kubernetes", "image-tag": "t"}).timeout_s == 300.0
+    assert _resolve(cli={"backend": "kubernetes", "image-tag": "t", "timeout": 20}).timeout_s == 20
+    assert _resolve().timeout_s == 60.0
+    # Removing leftovers needs no image tag.
+    gc = _resolve(cli={"backend": "kubernetes", "sandbox-gc": True})
+    assert gc.gc_only and gc.backend == "kubernetes"
+
+
 # --- every OptionError names the option and where the bad value came from -------------------
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
