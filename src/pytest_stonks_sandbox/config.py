@@ -218,7 +218,10 @@ def resolve(
         timeout_s=sources.get(
             "timeout", 300.0 if backend == "kubernetes" else 60.0, _positive_float
         ),
-        memory_interval_s=sources.get("memory-interval", 1.0, _positive_float),
+        # metrics-server has a new figure every 15 s; sampling faster only adds API calls.
+        memory_interval_s=sources.get(
+            "memory-interval", 5.0 if backend == "kubernetes" else 1.0, _positive_float
+        ),
         enforce_budgets=sources.get("enforce-budgets", False, _boolean),
         base_dir=base_dir(env),
         project=project,

@@ -116,10 +116,11 @@ def test_run_id_and_namespace_follow_the_cli() -> None:
     assert (k8s.backend, k8s.image_tag) == ("kubernetes", "1.4.2")
 
 
-def test_kubernetes_timeout_default_and_gc_without_a_tag() -> None:
-    assert _resolve(cli={"backend": "kubernetes", "image-tag": "t"}).timeout_s == 300.0
+def test_kubernetes_defaults_and_gc_without_a_tag() -> None:
+    k8s = _resolve(cli={"backend": "kubernetes", "image-tag": "t"})
+    assert (k8s.timeout_s, k8s.memory_interval_s) == (300.0, 5.0)
     assert _resolve(cli={"backend": "kubernetes", "image-tag": "t", "timeout": 20}).timeout_s == 20
-    assert _resolve().timeout_s == 60.0
+    assert (_resolve().timeout_s, _resolve().memory_interval_s) == (60.0, 1.0)
     # Removing leftovers needs no image tag.
     gc = _resolve(cli={"backend": "kubernetes", "sandbox-gc": True})
     assert gc.gc_only and gc.backend == "kubernetes"
