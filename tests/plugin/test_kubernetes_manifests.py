@@ -229,3 +229,54 @@ def test_forwarder_port_in_use_is_a_port_forward_error() -> None:
             forward.start()
     finally:
         taken.close()
+
+
+# ---------------------------------------------------------------- pod states (pure functions)
+
+
+def _pod(phase: str, waiting: str = "", ready: bool = False, restarts: int = 0) -> object:
+    from kubernetes import client
+
+    state = client.V1ContainerState(
+        waiting=client.V1ContainerStateWaiting(reason=waiting, message="detail")
+        if waiting
+        else None
+    )
+    status = client.V1ContainerStatus(
+        name="c", image="i", image_id="", ready=ready, restart_count=restarts, state=state
+    )
+    condition = client.V1PodCondition(type="Ready", status="True" if ready else "False")
+    return client.V1Pod(
+        metadata=client.V1ObjectMeta(name="web-1", labels={manifests.COMPONENT_LABEL: "web"}),
+        status=client.V1PodStatus(phase=phase, container_statuses=[status], conditions=[condition]),
+    )
+
+
+@pytest.mark.parametrize(
+    ("waiting", "expected"),
+    [
+        ("ImagePullBackOff", "pod web-1: ImagePullBackOff, the image cannot be pulled: detail"),
+        ("ErrImagePull", "pod web-1: ErrImagePull, the image cannot be pulled"),
+        ("CrashLoopBackOff", "pod web-1: CrashLoopBackOff, the container keeps crashing"),
+        ("CreateContainerConfigError", "the container's configuration is broken"),
+        ("ContainerCreating", ""),
+    ],
+)
+def test_hopeless_pod_states_are_named(waiting: str, expected: str) -> None:
+    from pytest_stonks_sandbox.backends.kubernetes.cluster import hopeless
+
+    problem = hopeless(_pod("Pending", waiting))
+    assert (problem == "") if not expected else (expected in problem)
+
+
+def test_ready_component_and_restarts_of_a_pod() -> None:
+    from pytest_stonks_sandbox.backends.kubernetes.cluster import (
+        component_of,
+        is_ready,
+        restarts,
+    )
+
+    running = _pod("Running", ready=True, restarts=2)
+    assert is_ready(running) and component_of(running) == "web" and restarts(running) == 2
+    assert not is_ready(_pod("Running", ready=False))
+    assert not is_ready(_pod("Pending", ready=True))
