@@ -36,7 +36,8 @@ def _start(inner: Inner, *args: str) -> subprocess.Popen[bytes]:
 def _wait_for_marker(inner: Inner, proc: subprocess.Popen[bytes], timeout: float = 90) -> Path:
     marker = inner.path / "started.marker"
     deadline = time.monotonic() + timeout
-    while not marker.exists():
+    # The inner test writes the file in two steps (create, then write): wait for its content.
+    while not (marker.exists() and marker.read_text()):
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             output = proc.communicate()[0].decode(errors="replace")
