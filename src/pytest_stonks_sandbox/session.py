@@ -107,6 +107,9 @@ class SandboxSession:
             self.clock.end("deploy", "failed", exc.explain(), backend.readiness())
             raise
         seconds = self.clock.end("deploy", components=backend.readiness())
+        swept = getattr(backend, "swept", [])
+        if swept:
+            self.progress(f"deploy: removed what killed runs left behind: {', '.join(swept)}")
         ready = ", ".join(f"{name} {sec:.2f}s" for name, sec in backend.readiness().items())
         self.progress(f"deploy: ready in {seconds:.2f} s ({ready})")
         self.clock.begin("seed")

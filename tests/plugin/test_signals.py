@@ -98,6 +98,9 @@ def test_sigkill_leaves_sandbox_that_next_run_sweeps(inner: Inner) -> None:
     (inner.path / "test_inner.py").write_text("def test_quick(sandbox):\n    pass\n")
     result = inner.run("--sandbox")
     result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [f"*deploy: removed what killed runs left behind: *{run_dir.name}*"]
+    )
     assert [name for name, record in records.items() if alive(record)] == []
     assert not run_dir.exists()
     assert inner.results()["run_id"] != run_dir.name
