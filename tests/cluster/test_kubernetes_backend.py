@@ -117,7 +117,7 @@ def test_start_creates_a_labelled_namespace_and_every_component_answers(
     assert endpoints is not None
     # Every address is a loopback port-forward, none is a process port of LocalKubelet.
     for component in (*INFRA, *services):
-        host, _, port = backend.address(component).rpartition(":")
+        host, _, port = backend.addresses[component].rpartition(":")
         assert host == "127.0.0.1"
         assert int(port) != kubelet.local_port(component)
     for name in services:

@@ -25,14 +25,16 @@ from pytest_stonks_sandbox.backends.base import FAULT_ACTIONS
 from pytest_stonks_sandbox.backends.kubernetes import api, manifests
 from pytest_stonks_sandbox.backends.kubernetes.cluster import (
     Namespace,
+    component_of,
     hopeless,
     is_ready,
     restarts,
 )
 from pytest_stonks_sandbox.backends.kubernetes.podmemory import PodMemoryProbe
 from pytest_stonks_sandbox.backends.kubernetes.portforward import PortForward
+from pytest_stonks_sandbox.backends.parallel import raise_first
 from pytest_stonks_sandbox.backends.probes import http_status, redis_ping
-from pytest_stonks_sandbox.errors import ComponentCrashed, ReadinessError, SandboxError
+from pytest_stonks_sandbox.errors import ComponentCrashed, ReadinessError
 from pytest_stonks_sandbox.model import Endpoints
 from pytest_stonks_sandbox.project import ProjectConfig
 
@@ -122,6 +124,8 @@ class KubernetesBackend:
         self.components = manifests.components(project)
         self.ns: Namespace | None = None
         self.forwards: dict[str, PortForward] = {}
+        # host:port at which this run reaches each component (a forward, or cluster DNS).
+        self.addresses: dict[str, str] = {}
         self.endpoints: Endpoints | None = None
         self.probe: PodMemoryProbe | None = None
         self.credentials: manifests.Credentials | None = None
@@ -169,46 +173,30 @@ class KubernetesBackend:
         self._await_answers(started)
         self._await_job(manifests.BUCKET_JOB, started)
         self.probe = PodMemoryProbe(ns)
-        self._restarts = self._restart_counts()
+        self._restarts = self._restart_counts(ns.pods())
         return self.endpoints
 
     def _connect(self, credentials: manifests.Credentials) -> Endpoints:
         """Endpoints through loopback port-forwards, or cluster DNS when running in a pod."""
         if api.in_cluster():
-            return manifests.cluster_endpoints(credentials, self.project, self.namespace)
-        ns = self._namespace()
-        open_stream = api.open_portforward(ns.api_client.configuration, self.namespace)
-        for component, port in self.components.items():
-            forward = PortForward(
-                component, port, functools.partial(self._pod_for, component), open_stream
-            )
-            forward.start()
-            self.forwards[component] = forward
-        addresses = {name: forward.address for name, forward in self.forwards.items()}
-        services = {spec.name: f"http://{addresses[spec.name]}" for spec in self.project.services}
-        return manifests.endpoints_for(credentials, addresses, services)
+            self.addresses = manifests.cluster_addresses(self.project, self.namespace)
+        else:
+            ns = self._namespace()
+            open_stream = api.open_portforward(ns.api_client.configuration, self.namespace)
+            for component, port in self.components.items():
+                forward = PortForward(
+                    component, port, functools.partial(self._pod_for, component), open_stream
+                )
+                forward.start()
+                self.forwards[component] = forward
+            self.addresses = {name: forward.address for name, forward in self.forwards.items()}
+        return manifests.endpoints_for(credentials, self.addresses, self.project)
 
     def _pod_for(self, component: str) -> str:
         pod = self._namespace().ready_pod(component)
         if not pod:
             raise ReadinessError(component, "has no Ready pod to forward to.")
         return pod
-
-    def address(self, component: str) -> str:
-        """host:port at which this run reaches a component."""
-        if component in self.forwards:
-            return self.forwards[component].address
-        endpoints = self._require_endpoints()
-        if component in self.project_services():
-            return urlsplit(endpoints.service_url(component)).netloc
-        url = {"postgres": endpoints.postgres_dsn, "redis": endpoints.redis_url}.get(
-            component, endpoints.s3_endpoint
-        )
-        parts = urlsplit(url)
-        return f"{parts.hostname}:{parts.port}"
-
-    def project_services(self) -> list[str]:
-        return [spec.name for spec in self.project.services]
 
     def _await_answers(self, started: float, components: list[str] | None = None) -> None:
         """Every component answers its protocol through its forward (in parallel, bounded)."""
@@ -217,7 +205,7 @@ class KubernetesBackend:
         endpoints = self._require_endpoints()
 
         def await_one(component: str) -> None:
-            address = self.address(component)
+            address = self.addresses[component]
             while not answers(component, address, endpoints, self.project):
                 if time.monotonic() > deadline:
                     forward = self.forwards.get(component)
@@ -233,11 +221,7 @@ class KubernetesBackend:
             self._ready[component] = round(time.monotonic() - started, 4)
 
         with ThreadPoolExecutor(max_workers=len(names)) as pool:
-            futures = [pool.submit(await_one, name) for name in names]
-            errors = [f.exception() for f in futures if f.exception() is not None]
-        if errors:
-            first = next((e for e in errors if isinstance(e, SandboxError)), errors[0])
-            raise first  # type: ignore[misc]
+            raise_first([pool.submit(await_one, name) for name in names])
 
     def _await_job(self, name: str, started: float) -> None:
         ns = self._namespace()
@@ -314,10 +298,10 @@ class KubernetesBackend:
     def memory(self) -> Mapping[str, int]:
         return self.probe() if self.probe is not None else {}
 
-    def _restart_counts(self) -> dict[str, int]:
+    def _restart_counts(self, pods: list[Any]) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for pod in self._namespace().pods():
-            component = str(pod.metadata.labels.get(manifests.COMPONENT_LABEL, ""))
+        for pod in pods:
+            component = component_of(pod)
             if component in self.components:
                 counts[component] = counts.get(component, 0) + restarts(pod)
         return counts
@@ -328,15 +312,15 @@ class KubernetesBackend:
         if self.ns is None or now - self._last_alive_check < ALIVE_CHECK_INTERVAL_S:
             return
         self._last_alive_check = now
-        for pod in self.ns.pods():
-            component = str(pod.metadata.labels.get(manifests.COMPONENT_LABEL, ""))
+        pods = self.ns.pods()
+        for pod in pods:
+            component = component_of(pod)
             if component not in self.components or component in self._stopped:
                 continue
             problem = hopeless(pod)
             if problem:
                 raise ComponentCrashed(component, problem + ".", self._crash_hint(component))
-        counts = self._restart_counts()
-        for component, count in counts.items():
+        for component, count in self._restart_counts(pods).items():
             if component not in self._stopped and count > self._restarts.get(component, 0):
                 raise ComponentCrashed(
                     component,
@@ -388,7 +372,7 @@ class KubernetesBackend:
             # The new pod's emptyDir is empty: load the schema, the rows and the objects again.
             seeding.seed(self._require_endpoints(), self.project)
         self._stopped.discard(component)
-        self._restarts = self._restart_counts()
+        self._restarts = self._restart_counts(ns.pods())
 
     # ------------------------------------------------------------------ helpers
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from pytest_stonks_sandbox.backends.kubernetes import api
@@ -161,39 +161,50 @@ class Namespace:
         while True:
             listing = self.core.list_namespaced_pod(self.name, label_selector=COMPONENT_LABEL)
             pods = {pod.metadata.uid: pod for pod in listing.items}
+            if self._settled(wanted, pods.values(), done, deadline, timeout_s):
+                return
+            remaining = deadline - time.monotonic()
             version = listing.metadata.resource_version
-            while True:
-                by_component: dict[str, list[Any]] = {name: [] for name in wanted}
-                for pod in pods.values():
-                    by_component.setdefault(component_of(pod), []).append(pod)
-                state = done(by_component)
-                for name in wanted:
-                    problem = next(filter(None, map(hopeless, by_component[name])), "")
-                    if problem:
-                        raise ReadinessError(name, problem + ".", self._hint(name, problem))
-                if all(state.get(name) for name in wanted):
-                    return
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    waiting = [name for name in wanted if not state.get(name)]
-                    raise ReadinessError(
-                        ", ".join(waiting),
-                        f"not ready after {timeout_s:.0f} s in namespace {self.name}."
-                        + self.warnings(),
-                        "raise --sandbox-timeout, or look at the pods: "
-                        f"kubectl -n {self.name} describe pods",
-                    )
-                event = self._next_event(version, min(remaining, WATCH_SLICE_S))
-                if event is None:
-                    break  # list again: a slice ended or the watch expired
-                kind, pod = event
-                version = pod.metadata.resource_version
+            for kind, pod in self._events(version, min(remaining, WATCH_SLICE_S)):
                 if kind == "DELETED":
                     pods.pop(pod.metadata.uid, None)
                 else:
                     pods[pod.metadata.uid] = pod
+                if self._settled(wanted, pods.values(), done, deadline, timeout_s):
+                    return
+            # The slice ended (or the watch expired): list again.
 
-    def _next_event(self, version: str, timeout_s: float) -> tuple[str, Any] | None:
+    def _settled(
+        self,
+        wanted: list[str],
+        pods: Iterable[Any],
+        done: Callable[[Mapping[str, list[Any]]], Mapping[str, bool]],
+        deadline: float,
+        timeout_s: float,
+    ) -> bool:
+        """True when every wanted component is done; raises when it never will be."""
+        by_component: dict[str, list[Any]] = {name: [] for name in wanted}
+        for pod in pods:
+            by_component.setdefault(component_of(pod), []).append(pod)
+        state = done(by_component)
+        for name in wanted:
+            problem = next(filter(None, map(hopeless, by_component[name])), "")
+            if problem:
+                raise ReadinessError(name, problem + ".", self._hint(name, problem))
+        if all(state.get(name) for name in wanted):
+            return True
+        if time.monotonic() >= deadline:
+            waiting = [name for name in wanted if not state.get(name)]
+            raise ReadinessError(
+                ", ".join(waiting),
+                f"not ready after {timeout_s:.0f} s in namespace {self.name}." + self.warnings(),
+                "raise --sandbox-timeout, or look at the pods: "
+                f"kubectl -n {self.name} describe pods",
+            )
+        return False
+
+    def _events(self, version: str, timeout_s: float) -> Iterator[tuple[str, Any]]:
+        """The pod events after `version`, for at most `timeout_s` (one watch request)."""
         watch = self._watch.Watch()
         try:
             for event in watch.stream(
@@ -203,13 +214,12 @@ class Namespace:
                 resource_version=version,
                 timeout_seconds=max(1, int(timeout_s)),
             ):
-                return str(event["type"]), event["object"]
+                yield str(event["type"]), event["object"]
         except api.api_exception() as exc:
-            if not api.is_status(exc, 410):
+            if not api.is_status(exc, 410):  # 410 Gone: our version is too old; list again
                 raise
         finally:
             watch.stop()
-        return None
 
     def _hint(self, component: str, problem: str) -> str:
         if "pulled" in problem or "image name" in problem:

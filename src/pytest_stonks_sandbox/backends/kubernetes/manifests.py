@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_stonks_sandbox.backends.kubernetes.api import INSTALL_HINT
-from pytest_stonks_sandbox.backends.local.service import render
+from pytest_stonks_sandbox.backends.local.service import render_table
 from pytest_stonks_sandbox.errors import ConfigError, ProvisionError
 from pytest_stonks_sandbox.model import Endpoints
 from pytest_stonks_sandbox.project import ProjectConfig
@@ -34,6 +34,7 @@ INFRA_PORTS = {"postgres": 5432, "redis": 6379, "s3": 9000}
 SERVICE_PORT = 8000
 BUCKET_JOB = "s3-buckets"
 # `${NAME}` in a manifest is filled by the backend; `$NAME` and `$(NAME)` are left alone.
+MANIFESTS_HINT = 'set k8s_manifests = "k8s/sandbox" in [tool.stonks-sandbox].'
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -88,9 +89,9 @@ class Credentials:
 
 
 def endpoints_for(
-    credentials: Credentials, addresses: Mapping[str, str], services: Mapping[str, str]
+    credentials: Credentials, addresses: Mapping[str, str], project: ProjectConfig
 ) -> Endpoints:
-    """Endpoints from `host:port` per infra component and a base URL per service."""
+    """Endpoints from the `host:port` of every component (see `components`)."""
     creds = credentials
     return Endpoints(
         postgres_dsn=(
@@ -103,25 +104,21 @@ def endpoints_for(
         s3_secret_key=creds.s3_secret_key,
         s3_region=S3_REGION,
         api_key=creds.api_key,
-        services=services,
+        services={spec.name: f"http://{addresses[spec.name]}" for spec in project.services},
     )
 
 
-def cluster_endpoints(
+def cluster_addresses(project: ProjectConfig, namespace: str) -> dict[str, str]:
+    """How pods (and a runner Job) reach each component: `<name>.<namespace>.svc:<port>`."""
+    return {name: f"{name}.{namespace}.svc:{port}" for name, port in components(project).items()}
+
+
+def _in_cluster_values(
     credentials: Credentials, project: ProjectConfig, namespace: str
-) -> Endpoints:
-    """How pods (and a runner Job) in `namespace` reach the sandbox: cluster DNS names."""
-    suffix = f".{namespace}.svc"
-    addresses = {name: f"{name}{suffix}:{port}" for name, port in INFRA_PORTS.items()}
-    services = {s.name: f"http://{s.name}{suffix}:{SERVICE_PORT}" for s in project.services}
-    return endpoints_for(credentials, addresses, services)
-
-
-def service_env(project: ProjectConfig, endpoints: Endpoints) -> dict[str, str]:
-    """`[tool.stonks-sandbox.service-env]` rendered with in-cluster endpoints."""
-    values = {**endpoints.placeholders(), "port": str(SERVICE_PORT)}
-    where = "[tool.stonks-sandbox.service-env]"
-    return {key: render(value, values, where) for key, value in project.service_env.items()}
+) -> dict[str, str]:
+    """The `{placeholder}` values of the services' environment inside the cluster."""
+    endpoints = endpoints_for(credentials, cluster_addresses(project, namespace), project)
+    return {**endpoints.placeholders(), "port": str(SERVICE_PORT)}
 
 
 def render_template(path: Path, values: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -129,7 +126,7 @@ def render_template(path: Path, values: Mapping[str, str]) -> list[dict[str, Any
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(str(path), f"cannot be read ({exc}).", _manifests_hint()) from exc
+        raise ConfigError(str(path), f"cannot be read ({exc}).", MANIFESTS_HINT) from exc
     unknown = sorted({name for name in PLACEHOLDER.findall(text) if name not in values})
     if unknown:
         known = ", ".join("${" + key + "}" for key in sorted(values))
@@ -155,20 +152,16 @@ def render_template(path: Path, values: Mapping[str, str]) -> list[dict[str, Any
     return documents
 
 
-def _manifests_hint() -> str:
-    return 'set k8s_manifests = "k8s/sandbox" in [tool.stonks-sandbox].'
-
-
 def manifests_dir(project: ProjectConfig) -> Path:
     """The directory with infra.yaml and service.yaml; a clear error when it is missing."""
     directory = project.k8s_manifests
     if directory is None:
         raise ConfigError(
-            "[tool.stonks-sandbox]", "declares no Kubernetes manifests.", _manifests_hint()
+            "[tool.stonks-sandbox]", "declares no Kubernetes manifests.", MANIFESTS_HINT
         )
     for name in (INFRA_TEMPLATE, SERVICE_TEMPLATE):
         if not (directory / name).is_file():
-            raise ConfigError(str(directory), f"has no {name}.", _manifests_hint())
+            raise ConfigError(str(directory), f"has no {name}.", MANIFESTS_HINT)
     return directory
 
 
@@ -191,17 +184,14 @@ def workload(
     directory = manifests_dir(project)
     base = {"NAMESPACE": namespace, "RUN_ID": run_id, "IMAGE_TAG": tag}
     objects = render_template(directory / INFRA_TEMPLATE, base)
-    values = {
-        **cluster_endpoints(credentials, project, namespace).placeholders(),
-        "port": str(SERVICE_PORT),
-    }
+    values = _in_cluster_values(credentials, project, namespace)
     for spec in project.services:
         rendered = render_template(
             directory / SERVICE_TEMPLATE,
             {**base, "SERVICE": spec.name, "IMAGE": image_for(project, spec.name, tag)},
         )
         where = f"[tool.stonks-sandbox.services.{spec.name}.env]"
-        own_env = {key: render(value, values, where) for key, value in spec.env.items()}
+        own_env = render_table(spec.env, values, where)
         objects += [_with_env(obj, own_env) for obj in rendered]
     return objects
 
@@ -254,11 +244,12 @@ def settings(
     project: ProjectConfig, credentials: Credentials, namespace: str
 ) -> list[dict[str, Any]]:
     """The Secrets and ConfigMap the workload reads, created before it."""
-    in_cluster = cluster_endpoints(credentials, project, namespace)
+    values = _in_cluster_values(credentials, project, namespace)
+    where = "[tool.stonks-sandbox.service-env]"
     return [
         secret(CREDENTIALS_SECRET, credentials.as_env()),
         config_map(SETTINGS_CONFIGMAP, {"BUCKETS": " ".join(project.buckets)}),
-        secret(SERVICE_ENV_SECRET, service_env(project, in_cluster)),
+        secret(SERVICE_ENV_SECRET, render_table(project.service_env, values, where)),
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,8 @@ from pytest_stonks_sandbox.backends.base import FAULT_ACTIONS
 from pytest_stonks_sandbox.backends.local.postgres import PostgresServer
 from pytest_stonks_sandbox.backends.local.servers import WEED_PORT_FLAGS, RedisServer, S3Server
 from pytest_stonks_sandbox.backends.local.service import ServiceProcess
-from pytest_stonks_sandbox.errors import ConfigError, SandboxError, TeardownError
+from pytest_stonks_sandbox.backends.parallel import raise_first
+from pytest_stonks_sandbox.errors import ConfigError, TeardownError
 from pytest_stonks_sandbox.memory import process_tree_rss
 from pytest_stonks_sandbox.model import Endpoints
 from pytest_stonks_sandbox.ports import ensure_port_free, free_ports
@@ -135,11 +136,11 @@ class LocalBackend:
             service.spawn()
         with ThreadPoolExecutor(max_workers=len(self.components) or 1) as pool:
             infra_futures = [pool.submit(component.start) for component in self.infra]
-            _raise_first(infra_futures)
+            raise_first(infra_futures)
             service_futures = [
                 pool.submit(_await_service, service, started) for service in self.services
             ]
-            _raise_first(service_futures)
+            raise_first(service_futures)
 
     def stop(self) -> None:
         errors: list[str] = []
@@ -196,18 +197,3 @@ def _await_service(service: ServiceProcess, started: float) -> None:
     service.wait_ready(started)
     service.after_ready()
     service.ready_s = time.monotonic() - started
-
-
-def _raise_first(futures: list[Future[None]]) -> None:
-    """Wait for all; re-raise the first SandboxError (in component order), else any error."""
-    errors = []
-    for future in futures:
-        try:
-            future.result()
-        except BaseException as exc:
-            errors.append(exc)
-    for error in errors:
-        if isinstance(error, SandboxError):
-            raise error
-    if errors:
-        raise errors[0]

@@ -25,6 +25,11 @@ def render(template: str, values: Mapping[str, str], where: str) -> str:
         ) from exc
 
 
+def render_table(table: Mapping[str, str], values: Mapping[str, str], where: str) -> dict[str, str]:
+    """Each value of an environment table with its `{placeholder}`s filled."""
+    return {key: render(value, values, where) for key, value in table.items()}
+
+
 class ServiceProcess(ManagedProcess):
     """One service on 127.0.0.1:<port>: live when `health` answers 200, ready when `ready` does."""
 
@@ -44,8 +49,8 @@ class ServiceProcess(ManagedProcess):
         self.values = {**placeholders, "port": str(port), "python": sys.executable}
         where = f"[tool.stonks-sandbox.services.{spec.name}]"
         self._argv = [render(part, self.values, where) for part in spec.command]
-        env = {key: render(value, self.values, where) for key, value in shared_env.items()}
-        env.update({key: render(value, self.values, where) for key, value in spec.env.items()})
+        env = render_table(shared_env, self.values, where)
+        env.update(render_table(spec.env, self.values, where))
         env[spec.port_env] = str(port)
         self._env = {**os.environ, **env}
 
