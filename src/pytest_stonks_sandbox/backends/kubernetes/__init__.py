@@ -52,13 +52,14 @@ def owner() -> str:
 
 
 def leaked(annotations: Mapping[str, str], include_kept: bool) -> bool:
-    """A sandbox namespace whose run on this host is dead (and, unless asked, not kept)."""
-    if annotations.get(KEPT_ANNOTATION) == "true" and not include_kept:
-        return False
+    """A sandbox namespace whose run on this host is dead (and, unless asked, not kept).
+
+    A namespace whose run is still alive is never leaked, kept or not (as with run dirs).
+    """
     host, _, pid = annotations.get(manifests.OWNER_ANNOTATION, "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != socket.gethostname() or not pid.isdigit() or psutil.pid_exists(int(pid)):
         return False
-    return include_kept or not psutil.pid_exists(int(pid))
+    return include_kept or annotations.get(KEPT_ANNOTATION) != "true"
 
 
 def sweep_namespaces(api_client: Any, include_kept: bool = False) -> list[str]:
