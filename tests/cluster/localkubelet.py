@@ -33,7 +33,6 @@ import itertools
 import logging
 import os
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -47,6 +46,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import portforward
 
 from pytest_stonks_sandbox import binaries
+from pytest_stonks_sandbox.backends.kubernetes.api import close_stream
 from pytest_stonks_sandbox.backends.local.postgres import ADMIN_USER, PostgresServer
 from pytest_stonks_sandbox.backends.local.servers import WEED_PORT_FLAGS, RedisServer, S3Server
 from pytest_stonks_sandbox.backends.local.service import ServiceProcess
@@ -802,16 +802,9 @@ class LocalKubelet:
                 )
 
 
-def close_forward(forward: Any, sock: Any, timeout_s: float = 5.0) -> None:
-    """End a client port-forward cleanly: half-close, drain to EOF, close. (Closing with unread
-    data resets the client's proxy thread, which then dies with a traceback.)"""
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_WR)
-        sock.settimeout(timeout_s)
-        deadline = time.monotonic() + timeout_s
-        while sock.recv(65536) and time.monotonic() < deadline:
-            pass
-    forward.close()
+def close_forward(forward: Any, sock: Any) -> None:
+    """End a client port-forward cleanly, as the plugin does (half-close, drain, close)."""
+    close_stream(forward, sock, drain_s=5.0)
 
 
 def rewrite_addresses(

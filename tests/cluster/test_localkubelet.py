@@ -29,6 +29,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import portforward, stream
 from localkubelet import KWOK_GROUP, KWOK_VERSION, OWNER_LABEL, LocalKubelet, close_forward
 
+from pytest_stonks_sandbox.backends.probes import redis_auth_ping
 from pytest_stonks_sandbox.rundir import base_dir
 
 if TYPE_CHECKING:
@@ -100,14 +101,7 @@ def _redis_ping(core: client.CoreV1Api, namespace: str, pod: str, password: str)
     sock = forward.socket(6379)
     try:
         sock.settimeout(10)
-        sock.sendall(f"AUTH {password}\r\nPING\r\n".encode())
-        reply = b""
-        while reply.count(b"\r\n") < 2:
-            chunk = sock.recv(256)
-            if not chunk:
-                break
-            reply += chunk
-        return reply
+        return redis_auth_ping(sock, password)
     finally:
         close_forward(forward, sock)
 

@@ -45,14 +45,19 @@ def http_json(url: str, timeout_s: float = 5.0) -> Any:
 def redis_ping(host: str, port: int, password: str, timeout_s: float = 1.0) -> bool:
     """True when a Redis server accepts AUTH with `password` and answers PING."""
     with socket.create_connection((host, port), timeout=timeout_s) as sock:
-        sock.sendall(f"AUTH {password}\r\nPING\r\n".encode())
-        reply = b""
-        while reply.count(b"\r\n") < 2:
-            chunk = sock.recv(256)
-            if not chunk:
-                break
-            reply += chunk
-        return b"+OK\r\n+PONG" in reply
+        return b"+OK\r\n+PONG" in redis_auth_ping(sock, password)
+
+
+def redis_auth_ping(sock: Any, password: str) -> bytes:
+    """Send AUTH and PING on a connected socket; return the two replies as received."""
+    sock.sendall(f"AUTH {password}\r\nPING\r\n".encode())
+    reply = b""
+    while reply.count(b"\r\n") < 2:
+        chunk = sock.recv(256)
+        if not chunk:
+            break
+        reply += chunk
+    return reply
 
 
 def tcp_open(host: str, port: int, timeout_s: float = 0.5) -> bool:

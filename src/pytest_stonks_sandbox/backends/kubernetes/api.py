@@ -129,12 +129,12 @@ def open_portforward(configuration: Any, namespace: str) -> Callable[[str, int],
         finally:
             private.close()
         sock = forward.socket(port)
-        return sock, functools.partial(_close_stream, forward, sock)
+        return sock, functools.partial(close_stream, forward, sock)
 
     return open_stream
 
 
-def _close_stream(forward: Any, sock: Any, drain_s: float = 2.0) -> None:
+def close_stream(forward: Any, sock: Any, drain_s: float = 2.0) -> None:
     """End a port-forward stream: half-close, read what is still coming, then close.
 
     Closing with unread data resets the client library's proxy thread, which then dies with a
