@@ -75,7 +75,7 @@ case "$status" in
 esac
 if [ ! -f "$results" ]; then
     # pytest stopped before the plugin could write the contract (e.g. a usage error).
-    "$PYTHON" -m pytest_stonks_sandbox.fallback "$results" "$code" \
+    "$PYTHON" -m pytest_stonks_sandbox fallback "$results" "$code" \
         "pytest exited with status $status before the sandbox session started; see its output above." \
         || echo "run_pipeline: could not write $results" >&2
 fi

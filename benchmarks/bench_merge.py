@@ -14,7 +14,7 @@ import json
 import random
 import time
 
-from pytest_stonks_sandbox.histograms import LatencyRecorder, RouteKey
+from pytest_stonks_sandbox._measure.histograms import LatencyRecorder, RouteKey
 
 
 def _workload(workers: int, routes: int, per_route: int) -> list[list[tuple[RouteKey, int, bool]]]:

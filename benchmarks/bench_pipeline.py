@@ -14,10 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from pytest_stonks_sandbox.backends.local import LocalBackend
-from pytest_stonks_sandbox.config import new_run_id
-from pytest_stonks_sandbox.project import load_project
-from pytest_stonks_sandbox.seeding import seed
+from pytest_stonks_sandbox._backends.local.backend import LocalBackend
+from pytest_stonks_sandbox._seeding.seeder import seed
+from pytest_stonks_sandbox._settings.config import new_run_id
+from pytest_stonks_sandbox._settings.project import load_project
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,9 +19,9 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from pytest_stonks_sandbox.histograms import LatencyRecorder
-from pytest_stonks_sandbox.routes import RouteTemplates
-from pytest_stonks_sandbox.timing import TimingTransport
+from pytest_stonks_sandbox._measure.histograms import LatencyRecorder
+from pytest_stonks_sandbox._measure.routes import RouteTemplates
+from pytest_stonks_sandbox._measure.timing import TimingTransport
 
 TARGET_US = 10.0
 ROUTES = RouteTemplates([f"/api/r{n}/{{item_id}}" for n in range(100)])

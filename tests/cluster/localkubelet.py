@@ -45,16 +45,16 @@ from kubernetes import client, utils, watch
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import portforward
 
-from pytest_stonks_sandbox import binaries
-from pytest_stonks_sandbox.backends.kubernetes.api import close_stream
-from pytest_stonks_sandbox.backends.local.postgres import ADMIN_USER, PostgresServer
-from pytest_stonks_sandbox.backends.local.servers import WEED_PORT_FLAGS, RedisServer, S3Server
-from pytest_stonks_sandbox.backends.local.service import ServiceProcess
-from pytest_stonks_sandbox.ports import LOOPBACK, free_ports
-from pytest_stonks_sandbox.process import ManagedProcess
-from pytest_stonks_sandbox.project import INFRA_COMPONENTS, load_project
-from pytest_stonks_sandbox.rundir import RunDir, sweep
-from pytest_stonks_sandbox.s3client import s3_client
+from pytest_stonks_sandbox._backends.kubernetes.api import close_stream
+from pytest_stonks_sandbox._backends.local import binaries
+from pytest_stonks_sandbox._backends.local.ports import LOOPBACK, free_ports
+from pytest_stonks_sandbox._backends.local.postgres import ADMIN_USER, PostgresServer
+from pytest_stonks_sandbox._backends.local.process import ManagedProcess
+from pytest_stonks_sandbox._backends.local.rundir import RunDir, sweep
+from pytest_stonks_sandbox._backends.local.servers import WEED_PORT_FLAGS, RedisServer, S3Server
+from pytest_stonks_sandbox._backends.local.service import ServiceProcess
+from pytest_stonks_sandbox._core.s3 import s3_client
+from pytest_stonks_sandbox._settings.project import INFRA_COMPONENTS, load_project
 
 log = logging.getLogger("localkubelet")
 
@@ -123,7 +123,7 @@ class LocalKubelet:
 
     Use as a context manager (or ``start()``/``stop()``). ``workdir`` holds one run directory per
     pod; when running as root it must be traversable by uid 65534 (PostgreSQL runs as that user),
-    e.g. a directory under ``pytest_stonks_sandbox.rundir.base_dir``.
+    e.g. a directory under ``pytest_stonks_sandbox._backends.local.rundir.base_dir``.
     """
 
     def __init__(

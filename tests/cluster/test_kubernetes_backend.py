@@ -25,14 +25,14 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from localkubelet import LocalKubelet
 
-from pytest_stonks_sandbox import seeding
-from pytest_stonks_sandbox.backends.attach import AttachBackend
-from pytest_stonks_sandbox.backends.kubernetes import KubernetesBackend, sweep_namespaces
-from pytest_stonks_sandbox.backends.kubernetes.manifests import MANAGED_BY, OWNER_ANNOTATION
-from pytest_stonks_sandbox.errors import ReadinessError
-from pytest_stonks_sandbox.jsonfile import write_json
-from pytest_stonks_sandbox.project import ProjectConfig, load_project
-from pytest_stonks_sandbox.rundir import base_dir
+from pytest_stonks_sandbox._backends.attach import AttachBackend
+from pytest_stonks_sandbox._backends.kubernetes.backend import KubernetesBackend, sweep_namespaces
+from pytest_stonks_sandbox._backends.kubernetes.manifests import MANAGED_BY, OWNER_ANNOTATION
+from pytest_stonks_sandbox._core.errors import ReadinessError
+from pytest_stonks_sandbox._core.jsonfile import write_json
+from pytest_stonks_sandbox._seeding import seeder as seeding
+from pytest_stonks_sandbox._settings.config import base_dir
+from pytest_stonks_sandbox._settings.project import ProjectConfig, load_project
 
 if TYPE_CHECKING:
     from conftest import Cluster  # tests/cluster/conftest.py
@@ -445,7 +445,7 @@ def test_runner_job_manifests_are_accepted_and_the_job_completes(
     """
     from kubernetes import utils
 
-    from pytest_stonks_sandbox.backends.kubernetes.manifests import render_template
+    from pytest_stonks_sandbox._backends.kubernetes.manifests import render_template
 
     core = client.CoreV1Api(kwok_cluster.api)
     batch = client.BatchV1Api(kwok_cluster.api)

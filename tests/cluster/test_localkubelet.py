@@ -29,8 +29,8 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import portforward, stream
 from localkubelet import KWOK_GROUP, KWOK_VERSION, OWNER_LABEL, LocalKubelet, close_forward
 
-from pytest_stonks_sandbox.backends.probes import redis_auth_ping
-from pytest_stonks_sandbox.rundir import base_dir
+from pytest_stonks_sandbox._backends.probes import redis_auth_ping
+from pytest_stonks_sandbox._settings.config import base_dir
 
 if TYPE_CHECKING:
     from conftest import Cluster  # tests/cluster/conftest.py

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import seed_ids
 
-from pytest_stonks_sandbox.load import MakeRequest
+from pytest_stonks_sandbox._measure.load import MakeRequest
 
 pytestmark = pytest.mark.load
 

@@ -27,8 +27,8 @@ from typing import Any
 import psutil
 import pytest
 
-from pytest_stonks_sandbox.report import validation_errors
-from pytest_stonks_sandbox.rundir import CACHE_DIR, RunDir
+from pytest_stonks_sandbox._backends.local.rundir import CACHE_DIR, RunDir
+from pytest_stonks_sandbox._contract.validate import validation_errors
 
 APP = Path(__file__).parent / "app"
 BASE = Path("/tmp/stonks-sandbox-plugin-tests")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_stonks_sandbox.budgets import DEFAULTS, Budgets, breaches, evaluate_budgets
+from pytest_stonks_sandbox._measure.budgets import DEFAULTS, Budgets, breaches, evaluate_budgets
 
 
 def _by_name(rows: list[dict[str, object]]) -> dict[str, dict[str, object]]:

@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from sandbox_helpers import Inner, run_dirs
 
-from pytest_stonks_sandbox.config import (
+from pytest_stonks_sandbox._core.errors import ConfigError
+from pytest_stonks_sandbox._settings.config import (
     DEFAULT_STATE_FILE,
     RUN_ID_PATTERN,
     OptionError,
     new_run_id,
     resolve,
 )
-from pytest_stonks_sandbox.errors import ConfigError
-from pytest_stonks_sandbox.project import ProjectConfig, parse_project
+from pytest_stonks_sandbox._settings.project import ProjectConfig, parse_project
 
 ROOT = Path("/srv/project")
 
@@ -164,7 +164,10 @@ def test_kubernetes_defaults_and_gc_without_a_tag() -> None:
             "--sandbox-enforce-budgets (from environment variable "
             "STONKS_SANDBOX_ENFORCE_BUDGETS): 'perhaps' is not a boolean",
         ),
-        ({"env": {"STONKS_SANDBOX": "maybe"}}, "STONKS_SANDBOX: 'maybe' is not a boolean"),
+        (
+            {"env": {"STONKS_SANDBOX": "maybe"}},
+            "--sandbox (from environment variable STONKS_SANDBOX): 'maybe' is not a boolean",
+        ),
         (
             {"cli": {"run-id": "Bad_ID"}},
             "--run-id (from option --run-id): 'Bad_ID' is not a valid run id",

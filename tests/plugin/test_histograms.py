@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from pytest_stonks_sandbox.histograms import HIGHEST_US, LatencyRecorder, RouteKey
+from pytest_stonks_sandbox._measure.histograms import HIGHEST_US, LatencyRecorder, RouteKey
 
 KEYS = [
     RouteKey("query-api", "GET", "/api/companies/{company_id}"),

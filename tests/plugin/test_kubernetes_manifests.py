@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from pytest_stonks_sandbox.backends.kubernetes import manifests
-from pytest_stonks_sandbox.backends.kubernetes.podmemory import (
+from pytest_stonks_sandbox._backends.kubernetes import manifests
+from pytest_stonks_sandbox._backends.kubernetes.podmemory import (
     parse_cgroup_bytes,
     pod_metrics_bytes,
 )
-from pytest_stonks_sandbox.backends.kubernetes.portforward import PortForward
-from pytest_stonks_sandbox.errors import ConfigError, PortForwardError
-from pytest_stonks_sandbox.project import ProjectConfig, load_project
+from pytest_stonks_sandbox._backends.kubernetes.portforward import PortForward
+from pytest_stonks_sandbox._core.errors import ConfigError, PortForwardError
+from pytest_stonks_sandbox._settings.project import ProjectConfig, load_project
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -263,14 +263,14 @@ def _pod(phase: str, waiting: str = "", ready: bool = False, restarts: int = 0) 
     ],
 )
 def test_hopeless_pod_states_are_named(waiting: str, expected: str) -> None:
-    from pytest_stonks_sandbox.backends.kubernetes.cluster import hopeless
+    from pytest_stonks_sandbox._backends.kubernetes.cluster import hopeless
 
     problem = hopeless(_pod("Pending", waiting))
     assert (problem == "") if not expected else (expected in problem)
 
 
 def test_ready_component_and_restarts_of_a_pod() -> None:
-    from pytest_stonks_sandbox.backends.kubernetes.cluster import (
+    from pytest_stonks_sandbox._backends.kubernetes.cluster import (
         component_of,
         is_ready,
         restarts,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Coroutine
 import httpx
 import pytest
 
-from pytest_stonks_sandbox.load import LoadResult, run_load
+from pytest_stonks_sandbox._measure.load import LoadResult, run_load
 
 
 async def _ok(request: httpx.Request) -> httpx.Response:

@@ -10,7 +10,11 @@ from collections.abc import Iterator, Mapping
 
 import pytest
 
-from pytest_stonks_sandbox.memory import MemorySampler, parse_k8s_quantity, process_tree_rss
+from pytest_stonks_sandbox._measure.memory import (
+    MemorySampler,
+    parse_k8s_quantity,
+    process_tree_rss,
+)
 
 MIB = 1 << 20
 # Allocates (and touches) 64 MiB, says so, then waits for stdin to close (bounded).

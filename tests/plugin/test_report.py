@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from pytest_stonks_sandbox.budgets import evaluate_budgets
-from pytest_stonks_sandbox.report import (
+from pytest_stonks_sandbox._contract.builder import (
     EXIT_FAILED,
     EXIT_INFRA,
     EXIT_PASSED,
     RunFacts,
     build_report,
     outcome,
-    validation_errors,
     write_report,
 )
-from pytest_stonks_sandbox.summary import summary_lines
+from pytest_stonks_sandbox._contract.validate import validation_errors
+from pytest_stonks_sandbox._contract.summary import summary_lines
+from pytest_stonks_sandbox._measure.budgets import evaluate_budgets
 
 STAGES = {
     "deploy": {"status": "passed", "seconds": 2.5, "components": {"postgres": 1.2, "items": 2.4}},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_stonks_sandbox.routes import RouteTemplates, normalise_path
+from pytest_stonks_sandbox._measure.routes import RouteTemplates, normalise_path
 
 OPENAPI = {
     "openapi": "3.1.0",

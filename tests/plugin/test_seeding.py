@@ -12,12 +12,12 @@ import asyncpg
 import pytest
 from sandbox_helpers import APP, make_base
 
-from pytest_stonks_sandbox.backends.local import LocalBackend
-from pytest_stonks_sandbox.config import new_run_id
-from pytest_stonks_sandbox.errors import SeedError
-from pytest_stonks_sandbox.model import Endpoints
-from pytest_stonks_sandbox.project import ProjectConfig, parse_project
-from pytest_stonks_sandbox.seeding import seed
+from pytest_stonks_sandbox._backends.local.backend import LocalBackend
+from pytest_stonks_sandbox._core.errors import SeedError
+from pytest_stonks_sandbox._core.model import Endpoints
+from pytest_stonks_sandbox._seeding.seeder import seed
+from pytest_stonks_sandbox._settings.config import new_run_id
+from pytest_stonks_sandbox._settings.project import ProjectConfig, parse_project
 
 OWNER = "00000000-0000-4000-b100-000000000001"
 

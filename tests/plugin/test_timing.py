@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from pytest_stonks_sandbox.histograms import LatencyRecorder
-from pytest_stonks_sandbox.routes import RouteTemplates
-from pytest_stonks_sandbox.timing import (
+from pytest_stonks_sandbox._measure.histograms import LatencyRecorder
+from pytest_stonks_sandbox._measure.routes import RouteTemplates
+from pytest_stonks_sandbox._measure.timing import (
     TimingSyncTransport,
     TimingTransport,
     instrument,

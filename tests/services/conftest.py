@@ -23,11 +23,13 @@ from typing import Any
 import asyncpg
 import pytest
 
-from pytest_stonks_sandbox import binaries, seeding
-from pytest_stonks_sandbox.backends.local.postgres import PostgresServer
-from pytest_stonks_sandbox.backends.local.servers import RedisServer
-from pytest_stonks_sandbox.ports import free_ports
-from pytest_stonks_sandbox.rundir import RunDir, base_dir
+from pytest_stonks_sandbox._backends.local import binaries
+from pytest_stonks_sandbox._backends.local.ports import free_ports
+from pytest_stonks_sandbox._backends.local.postgres import PostgresServer
+from pytest_stonks_sandbox._backends.local.rundir import RunDir
+from pytest_stonks_sandbox._backends.local.servers import RedisServer
+from pytest_stonks_sandbox._seeding import seeder as seeding
+from pytest_stonks_sandbox._settings.config import base_dir
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES_DIR = REPO / "services"

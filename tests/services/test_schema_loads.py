@@ -16,10 +16,10 @@ import asyncpg
 import pytest
 import seed_ids
 
-from pytest_stonks_sandbox.backends.local.postgres import PostgresServer
-from pytest_stonks_sandbox.errors import SeedError
-from pytest_stonks_sandbox.project import load_project
-from pytest_stonks_sandbox.seeding import MIGRATIONS_TABLE, seed_database
+from pytest_stonks_sandbox._backends.local.postgres import PostgresServer
+from pytest_stonks_sandbox._core.errors import SeedError
+from pytest_stonks_sandbox._seeding.seeder import MIGRATIONS_TABLE, seed_database
+from pytest_stonks_sandbox._settings.project import load_project
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = load_project(REPO)

@@ -1,0 +1,133 @@
+"""Attach to a sandbox kept by an earlier run (`--keep`), through its state file."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pytest_stonks_sandbox._backends.probes import tcp_open
+from pytest_stonks_sandbox._core.errors import ProvisionError
+from pytest_stonks_sandbox._core.model import Endpoints
+from pytest_stonks_sandbox._measure.memory import process_tree_rss
+from pytest_stonks_sandbox._settings.project import ProjectConfig
+
+if TYPE_CHECKING:
+    from pytest_stonks_sandbox._backends.kubernetes.backend import KubernetesBackend
+
+
+def read_state(path: Path) -> dict[str, Any]:
+    """The state file written by a kept run; a clear error when it is missing or broken."""
+    hint = "start one with `pytest --sandbox --keep always` (it writes the state file)."
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProvisionError("attach", f"no kept sandbox: {path} does not exist.", hint) from None
+    except (OSError, ValueError) as exc:
+        raise ProvisionError(
+            "attach", f"the state file {path} is unreadable ({exc}).", hint
+        ) from exc
+    if not isinstance(data, dict) or "endpoints" not in data:
+        raise ProvisionError("attach", f"{path} is not a sandbox state file.", hint)
+    return data
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or 80
+
+
+class AttachBackend:
+    """Uses a running sandbox as it is: starts nothing, stops nothing.
+
+    A kept Kubernetes sandbox is reached through new port-forwards (the kept run's ended with it).
+    """
+
+    name = "attach"
+
+    def __init__(self, state_file: Path, project: ProjectConfig, timeout_s: float) -> None:
+        self.state_file = state_file
+        self.project = project
+        self.timeout_s = timeout_s
+        self.state: dict[str, Any] = {}
+        self._ready: dict[str, float] = {}
+        self.cluster: KubernetesBackend | None = None
+        self.swept: list[str] = []
+
+    @property
+    def run_id(self) -> str:
+        return str(self.state.get("run_id", ""))
+
+    @property
+    def run_dir(self) -> str:
+        return str(self.state.get("run_dir", ""))
+
+    @property
+    def namespace(self) -> str:
+        return str(self.state.get("namespace", ""))
+
+    def start(self) -> Endpoints:
+        self.state = read_state(self.state_file)
+        if self.state.get("backend") == "kubernetes":
+            return self._attach_kubernetes()
+        endpoints = Endpoints.from_dict(self.state["endpoints"])
+        targets = {
+            "postgres": endpoints.postgres_dsn,
+            "redis": endpoints.redis_url,
+            "s3": endpoints.s3_endpoint,
+            **endpoints.services,
+        }
+        for component, url in targets.items():
+            started = time.monotonic()
+            host, port = _host_port(url)
+            if not tcp_open(host, port):
+                raise ProvisionError(
+                    component,
+                    f"the kept sandbox {self.run_id} does not answer on {host}:{port}.",
+                    f"it is gone: remove {self.state_file} (or run `pytest --sandbox-gc`) and "
+                    "start a new one with `pytest --sandbox --keep always`.",
+                )
+            self._ready[component] = round(time.monotonic() - started, 4)
+        return endpoints
+
+    def _attach_kubernetes(self) -> Endpoints:
+        from pytest_stonks_sandbox._backends.kubernetes.backend import KubernetesBackend
+
+        self.cluster = KubernetesBackend(
+            self.project,
+            self.run_id,
+            self.namespace,
+            str(self.state.get("image_tag", "")),
+            self.timeout_s,
+        )
+        return self.cluster.attach(self.state)
+
+    def stop(self) -> None:
+        """The kept sandbox belongs to the run that made it; leave it up (close our forwards)."""
+        if self.cluster is not None:
+            self.cluster.stop()
+
+    def keep(self) -> dict[str, Any]:
+        return self.state
+
+    def readiness(self) -> Mapping[str, float]:
+        return self.cluster.readiness() if self.cluster is not None else self._ready
+
+    def memory(self) -> Mapping[str, int]:
+        if self.cluster is not None:
+            return self.cluster.memory()
+        pids = self.state.get("pids", {})
+        return {name: process_tree_rss(int(pid)) for name, pid in pids.items()}
+
+    def check_alive(self) -> None:
+        """Nothing to watch: the processes are not ours."""
+
+    def fault(self, action: str, component: str) -> None:
+        raise ProvisionError(
+            component,
+            f"cannot {action} it: fault injection needs a sandbox this run started.",
+            "run resilience tests without --sandbox-reuse.",
+        )

@@ -1,0 +1,59 @@
+"""The Backend protocol: local, Kubernetes and attach implement one small interface."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, Protocol, get_args
+
+from pytest_stonks_sandbox._core.model import Endpoints
+
+FaultAction = Literal["stop", "start", "restart"]
+FAULT_ACTIONS: tuple[FaultAction, ...] = get_args(FaultAction)
+
+
+class Backend(Protocol):
+    """Start a sandbox, describe it, inject faults into it, and stop it.
+
+    The properties describe the sandbox once `start` has returned.
+    """
+
+    @property
+    def name(self) -> str:
+        """local, kubernetes or attach."""
+
+    @property
+    def run_id(self) -> str:
+        """The sandbox's run id (an attached sandbox keeps the id of the run that made it)."""
+
+    @property
+    def namespace(self) -> str:
+        """Its Kubernetes namespace; "" where there is none."""
+
+    @property
+    def run_dir(self) -> str:
+        """Its run directory on this machine; "" where there is none."""
+
+    @property
+    def swept(self) -> list[str]:
+        """What `start` removed of runs killed earlier on this host (run dirs, namespaces)."""
+
+    def start(self) -> Endpoints:
+        """Provision every component in parallel and return how to reach them."""
+
+    def stop(self) -> None:
+        """Remove everything `start` created; safe to call twice or after a failed start."""
+
+    def keep(self) -> dict[str, Any]:
+        """Leave the sandbox running; return the state an attaching run needs."""
+
+    def readiness(self) -> Mapping[str, float]:
+        """Seconds from the start of deployment until each component was ready."""
+
+    def memory(self) -> Mapping[str, int]:
+        """Current memory in bytes of each component (RSS locally, pod memory on Kubernetes)."""
+
+    def check_alive(self) -> None:
+        """Raise ComponentCrashed if a component died without being stopped on purpose."""
+
+    def fault(self, action: str, component: str) -> None:
+        """Stop, start or restart one component for a resilience test."""

@@ -1,0 +1,351 @@
+"""The Kubernetes backend: an ephemeral namespace per run, reached through port-forwards.
+
+start: namespace (labelled with the run id) -> generated Secrets/ConfigMap -> k8s/sandbox
+manifests -> watch until every component's pod is Ready -> one loopback port-forward per
+component (cluster DNS instead when pytest runs in-cluster) -> each component answers its own
+protocol through it -> the bucket Job has completed. stop: delete the namespace and wait.
+"""
+
+from __future__ import annotations
+
+import functools
+import socket
+import struct
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urlsplit
+
+from pytest_stonks_sandbox._backends.base import FAULT_ACTIONS
+from pytest_stonks_sandbox._backends.kubernetes import api, manifests
+from pytest_stonks_sandbox._backends.kubernetes.cluster import (
+    Namespace,
+    component_of,
+    hopeless,
+    is_ready,
+    restarts,
+)
+from pytest_stonks_sandbox._backends.kubernetes.podmemory import PodMemoryProbe
+from pytest_stonks_sandbox._backends.kubernetes.portforward import PortForward
+from pytest_stonks_sandbox._backends.kubernetes.sweep import (
+    KEPT_ANNOTATION,
+    owner,
+    sweep_namespaces,
+)
+from pytest_stonks_sandbox._backends.parallel import raise_first
+from pytest_stonks_sandbox._backends.probes import http_status, redis_ping
+from pytest_stonks_sandbox._core.errors import ComponentCrashed, ReadinessError
+from pytest_stonks_sandbox._core.model import Endpoints
+from pytest_stonks_sandbox._seeding import seeder as seeding
+from pytest_stonks_sandbox._settings.project import ProjectConfig
+
+ALIVE_CHECK_INTERVAL_S = 2.0
+PROBE_PAUSE_S = 0.2
+POSTGRES_SSL_REQUEST = struct.pack("!ii", 8, 80877103)
+# A replaced pod starts with empty volumes (emptyDir): these need the seed again.
+SEEDED_COMPONENTS = ("postgres", "s3")
+
+
+def answers(component: str, address: str, endpoints: Endpoints, project: ProjectConfig) -> bool:
+    """True when the component speaks its own protocol at `address` (host:port)."""
+    host, _, port_text = address.rpartition(":")
+    port = int(port_text)
+    try:
+        if component == "postgres":
+            with socket.create_connection((host, port), timeout=2) as sock:
+                sock.sendall(POSTGRES_SSL_REQUEST)
+                return sock.recv(1) in (b"S", b"N")
+        if component == "redis":
+            password = urlsplit(endpoints.redis_url).password or ""
+            return redis_ping(host, port, password, timeout_s=2)
+        if component == "s3":
+            return http_status(host, port, "/", timeout_s=2) > 0
+        return http_status(host, port, project.service(component).ready, timeout_s=2) == 200
+    except OSError:
+        return False
+
+
+class KubernetesBackend:
+    """PostgreSQL 16, Redis 7, MinIO and the services as pods in `stonks-inttest-{run_id}`."""
+
+    name = "kubernetes"
+
+    def __init__(
+        self,
+        project: ProjectConfig,
+        run_id: str,
+        namespace: str,
+        image_tag: str,
+        timeout_s: float,
+    ) -> None:
+        self.project = project
+        self.run_id = run_id
+        self.namespace = namespace
+        self.image_tag = image_tag
+        self.timeout_s = timeout_s
+        self.components = manifests.components(project)
+        self.ns: Namespace | None = None
+        self.forwards: dict[str, PortForward] = {}
+        # host:port at which this run reaches each component (a forward, or cluster DNS).
+        self.addresses: dict[str, str] = {}
+        self.endpoints: Endpoints | None = None
+        self.probe: PodMemoryProbe | None = None
+        self.credentials: manifests.Credentials | None = None
+        self._ready: dict[str, float] = {}
+        self._restarts: dict[str, int] = {}
+        self._stopped: set[str] = set()
+        self._last_alive_check = 0.0
+        self._kept = False
+        self.swept: list[str] = []
+        self.run_dir = ""
+
+    # ------------------------------------------------------------------ start
+
+    def start(self) -> Endpoints:
+        self.credentials = credentials = manifests.Credentials.generate(self.project.database)
+        # Render everything first: a broken manifest is reported before anything is created.
+        workload = manifests.workload(
+            self.project, self.namespace, self.run_id, self.image_tag, credentials
+        )
+        settings = manifests.settings(self.project, credentials, self.namespace)
+        self.ns = Namespace(api.api_client(), self.namespace)
+        try:
+            self.swept = sweep_namespaces(self.ns.api_client)
+            return self._start(credentials, settings, workload)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(
+        self,
+        credentials: manifests.Credentials,
+        settings: list[dict[str, Any]],
+        workload: list[dict[str, Any]],
+    ) -> Endpoints:
+        ns = self._namespace()
+        started = time.monotonic()
+        ns.create(manifests.namespace_object(self.namespace, self.run_id, owner()))
+        ns.apply(settings)
+        ns.apply(workload)
+        ns.wait_pods(
+            self.components,
+            self.timeout_s,
+            done=lambda pods: {name: any(map(is_ready, found)) for name, found in pods.items()},
+        )
+        self.endpoints = self._connect(credentials)
+        self._await_answers(started)
+        self._await_job(manifests.BUCKET_JOB, started)
+        self.probe = PodMemoryProbe(ns)
+        self._restarts = self._restart_counts(ns.pods())
+        return self.endpoints
+
+    def _connect(self, credentials: manifests.Credentials) -> Endpoints:
+        """Endpoints through loopback port-forwards, or cluster DNS when running in a pod."""
+        if api.in_cluster():
+            self.addresses = manifests.cluster_addresses(self.project, self.namespace)
+        else:
+            ns = self._namespace()
+            open_stream = api.open_portforward(ns.api_client.configuration, self.namespace)
+            for component, port in self.components.items():
+                forward = PortForward(
+                    component, port, functools.partial(self._pod_for, component), open_stream
+                )
+                forward.start()
+                self.forwards[component] = forward
+            self.addresses = {name: forward.address for name, forward in self.forwards.items()}
+        return manifests.endpoints_for(credentials, self.addresses, self.project)
+
+    def _pod_for(self, component: str) -> str:
+        pod = self._namespace().ready_pod(component)
+        if not pod:
+            raise ReadinessError(component, "has no Ready pod to forward to.")
+        return pod
+
+    def _await_answers(self, started: float, components: list[str] | None = None) -> None:
+        """Every component answers its protocol through its forward (in parallel, bounded)."""
+        names = components or list(self.components)
+        deadline = started + self.timeout_s
+        endpoints = self._require_endpoints()
+
+        def await_one(component: str) -> None:
+            address = self.addresses[component]
+            while not answers(component, address, endpoints, self.project):
+                if time.monotonic() > deadline:
+                    forward = self.forwards.get(component)
+                    why = ""
+                    if forward is not None and forward.last_error:
+                        why = f" (last port-forward error: {forward.last_error})"
+                    raise ReadinessError(
+                        component,
+                        f"its pod is Ready but it does not answer at {address}{why}.",
+                        f"its last log lines: {self._namespace().logs(component) or 'none'}",
+                    )
+                time.sleep(PROBE_PAUSE_S)
+            self._ready[component] = round(time.monotonic() - started, 4)
+
+        with ThreadPoolExecutor(max_workers=len(names)) as pool:
+            raise_first([pool.submit(await_one, name) for name in names])
+
+    def _await_job(self, name: str, started: float) -> None:
+        ns = self._namespace()
+        while not ns.job_complete(name):
+            if time.monotonic() > started + self.timeout_s:
+                raise ReadinessError(
+                    f"job {name}",
+                    f"has not completed after {self.timeout_s:.0f} s.",
+                    f"kubectl -n {self.namespace} logs job/{name}",
+                )
+            time.sleep(PROBE_PAUSE_S)
+        self._ready[name] = round(time.monotonic() - started, 4)
+
+    # ------------------------------------------------------------------ stop / keep
+
+    def stop(self) -> None:
+        for forward in self.forwards.values():
+            forward.stop()
+        self.forwards = {}
+        ns, self.ns = self.ns, None
+        if ns is None:
+            return
+        try:
+            if ns.created and not self._kept:
+                ns.delete(max(self.timeout_s, 60.0))
+        finally:
+            ns.api_client.close()
+
+    def keep(self) -> dict[str, Any]:
+        self._kept = True
+        ns = self._namespace()
+        kept = {"metadata": {"annotations": {KEPT_ANNOTATION: "true"}}}
+        ns.core.patch_namespace(self.namespace, kept)
+        state = {
+            "backend": self.name,
+            "run_id": self.run_id,
+            "namespace": self.namespace,
+            "image_tag": self.image_tag,
+            "endpoints": self.endpoints.to_dict() if self.endpoints else {},
+            "credentials": self.credentials.as_env() if self.credentials else {},
+        }
+        self.stop()  # only this process's port-forwards: a kept namespace stays
+        return state
+
+    def attach(self, state: Mapping[str, Any]) -> Endpoints:
+        """Reach a namespace kept by an earlier run: new port-forwards, nothing created."""
+        self._kept = True  # stop() must leave it up: it belongs to the run that made it
+        self.credentials = manifests.Credentials.from_env(state["credentials"])
+        self.ns = ns = Namespace(api.api_client(), self.namespace)
+        started = time.monotonic()
+        try:
+            ns.core.read_namespace(self.namespace)
+        except api.api_exception() as exc:
+            self.stop()
+            raise ReadinessError(
+                f"namespace {self.namespace}",
+                f"of the kept sandbox {self.run_id} is not there ({api.describe(exc)}).",
+                "start a new one: pytest --sandbox --sandbox-backend=kubernetes --keep always",
+            ) from exc
+        try:
+            self.endpoints = self._connect(self.credentials)
+            self._await_answers(started)
+        except BaseException:
+            self.stop()
+            raise
+        self.probe = PodMemoryProbe(ns)
+        return self.endpoints
+
+    # ------------------------------------------------------------------ observation
+
+    def readiness(self) -> Mapping[str, float]:
+        return dict(self._ready)
+
+    def memory(self) -> Mapping[str, int]:
+        return self.probe() if self.probe is not None else {}
+
+    def _restart_counts(self, pods: list[Any]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for pod in pods:
+            component = component_of(pod)
+            if component in self.components:
+                counts[component] = counts.get(component, 0) + restarts(pod)
+        return counts
+
+    def check_alive(self) -> None:
+        """A component whose container restarted or cannot run (not by a fault) has crashed."""
+        now = time.monotonic()
+        if self.ns is None or now - self._last_alive_check < ALIVE_CHECK_INTERVAL_S:
+            return
+        self._last_alive_check = now
+        pods = self.ns.pods()
+        for pod in pods:
+            component = component_of(pod)
+            if component not in self.components or component in self._stopped:
+                continue
+            problem = hopeless(pod)
+            if problem:
+                raise ComponentCrashed(component, problem + ".", self._crash_hint(component))
+        for component, count in self._restart_counts(pods).items():
+            if component not in self._stopped and count > self._restarts.get(component, 0):
+                raise ComponentCrashed(
+                    component,
+                    f"its container restarted during the run ({count} restart(s)).",
+                    self._crash_hint(component),
+                )
+
+    def _crash_hint(self, component: str) -> str:
+        logs = self._namespace().logs(component, previous=True)
+        return f"its last log lines: {logs}" if logs else f"kubectl -n {self.namespace} logs"
+
+    # ------------------------------------------------------------------ faults
+
+    def fault(self, action: str, component: str) -> None:
+        if component not in self.components or action not in FAULT_ACTIONS:
+            raise ValueError(
+                f"cannot {action!r} {component!r}: actions are {', '.join(FAULT_ACTIONS)}, "
+                f"components are {', '.join(self.components)}"
+            )
+        ns = self._namespace()
+        started = time.monotonic()
+        old: set[str] = set()
+        forward = self.forwards.get(component)
+        if action == "stop":
+            self._stopped.add(component)
+            ns.scale(component, 0)
+            ns.wait_pods(
+                [component], self.timeout_s, done=lambda pods: {component: not pods[component]}
+            )
+            if forward is not None:
+                forward.drop_connections()
+            return
+        if action == "start":
+            ns.scale(component, 1)
+        else:
+            self._stopped.add(component)
+            old = set(ns.delete_pods(component))
+            if forward is not None:
+                forward.drop_connections()
+        ns.wait_pods(
+            [component],
+            self.timeout_s,
+            done=lambda pods: {
+                component: any(is_ready(p) and p.metadata.name not in old for p in pods[component])
+            },
+        )
+        self._await_answers(started, [component])
+        if component in SEEDED_COMPONENTS:
+            # The new pod's emptyDir is empty: load the schema, the rows and the objects again.
+            seeding.seed(self._require_endpoints(), self.project)
+        self._stopped.discard(component)
+        self._restarts = self._restart_counts(ns.pods())
+
+    # ------------------------------------------------------------------ helpers
+
+    def _namespace(self) -> Namespace:
+        if self.ns is None:
+            raise RuntimeError("the kubernetes sandbox is not started")
+        return self.ns
+
+    def _require_endpoints(self) -> Endpoints:
+        if self.endpoints is None:
+            raise RuntimeError("the kubernetes sandbox has no endpoints yet")
+        return self.endpoints

@@ -1,0 +1,289 @@
+"""The namespace of one sandbox, through the Kubernetes API: create, apply, watch, delete."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from pytest_stonks_sandbox._backends.kubernetes import api
+from pytest_stonks_sandbox._backends.kubernetes.manifests import COMPONENT_LABEL
+from pytest_stonks_sandbox._core.errors import ProvisionError, ReadinessError, TeardownError
+
+# Container states that will not get better by waiting: fail fast, naming the reason.
+HOPELESS_REASONS = {
+    "ErrImagePull": "the image cannot be pulled",
+    "ImagePullBackOff": "the image cannot be pulled",
+    "InvalidImageName": "the image name is invalid",
+    "CrashLoopBackOff": "the container keeps crashing",
+    "CreateContainerConfigError": "the container's configuration is broken",
+    "CreateContainerError": "the container cannot be created",
+    "RunContainerError": "the container cannot be run",
+}
+WATCH_SLICE_S = 2
+
+
+def is_ready(pod: Any) -> bool:
+    """Running, not being deleted, and condition Ready=True."""
+    if pod.metadata.deletion_timestamp is not None or pod.status.phase != "Running":
+        return False
+    return any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
+
+
+def component_of(pod: Any) -> str:
+    return str((pod.metadata.labels or {}).get(COMPONENT_LABEL, ""))
+
+
+def hopeless(pod: Any) -> str:
+    """Why a pod will never become Ready on its own, or "" if it still may."""
+    if pod.status.phase == "Failed":
+        return f"pod {pod.metadata.name} failed ({pod.status.reason or 'no reason given'})"
+    for status in pod.status.container_statuses or []:
+        waiting = status.state.waiting if status.state else None
+        if waiting is not None and waiting.reason in HOPELESS_REASONS:
+            detail = f": {waiting.message}" if waiting.message else ""
+            return (
+                f"pod {pod.metadata.name}: {waiting.reason}, {HOPELESS_REASONS[waiting.reason]}"
+                f"{detail}"
+            )
+    return ""
+
+
+def restarts(pod: Any) -> int:
+    return sum(s.restart_count or 0 for s in pod.status.container_statuses or [])
+
+
+class Namespace:
+    """One namespace and the objects of the sandbox in it."""
+
+    def __init__(self, api_client: Any, name: str) -> None:
+        kubernetes = api.client_module()
+        self.api_client = api_client
+        self.name = name
+        self.core = kubernetes.client.CoreV1Api(api_client)
+        self.apps = kubernetes.client.AppsV1Api(api_client)
+        self.batch = kubernetes.client.BatchV1Api(api_client)
+        self.custom = kubernetes.client.CustomObjectsApi(api_client)
+        self._utils = kubernetes.utils
+        self._watch = kubernetes.watch
+        self.created = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def create(self, body: Mapping[str, Any]) -> None:
+        """Create the namespace; one that exists already is an error (it is not ours)."""
+        try:
+            self.core.create_namespace(dict(body))
+        except api.api_exception() as exc:
+            if api.is_status(exc, 409):
+                raise ProvisionError(
+                    f"namespace {self.name}",
+                    "exists already.",
+                    "choose another --namespace, or delete it "
+                    "(a kept sandbox is reused with --sandbox-reuse).",
+                ) from exc
+            raise ProvisionError(
+                f"namespace {self.name}",
+                f"could not be created ({api.describe(exc)}).",
+                "check that your kubeconfig's user may create namespaces.",
+            ) from exc
+        self.created = True
+
+    def apply(self, objects: Iterable[Mapping[str, Any]]) -> None:
+        """Create each object in the namespace (the namespace is new: nothing to update)."""
+        for obj in objects:
+            kind = f"{obj['kind']} {obj.get('metadata', {}).get('name', '?')}"
+            try:
+                self._utils.create_from_dict(self.api_client, dict(obj), namespace=self.name)
+            except self._utils.FailToCreateError as exc:
+                reasons = "; ".join(api.describe(e) for e in exc.api_exceptions)
+                raise ProvisionError(
+                    kind, f"was refused by the API server ({reasons}).", "correct the manifest."
+                ) from exc
+            except api.api_exception() as exc:
+                raise ProvisionError(
+                    kind, f"could not be created ({api.describe(exc)}).", "correct the manifest."
+                ) from exc
+
+    def delete(self, timeout_s: float) -> None:
+        """Delete the namespace and wait until it is gone."""
+        try:
+            self.core.delete_namespace(self.name, propagation_policy="Background")
+        except api.api_exception() as exc:
+            if api.is_status(exc, 404):
+                return
+            raise TeardownError(
+                f"namespace {self.name}",
+                f"could not be deleted ({api.describe(exc)}).",
+                f"delete it yourself: kubectl delete namespace {self.name}",
+            ) from exc
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                self.core.read_namespace(self.name)
+            except api.api_exception() as exc:
+                if api.is_status(exc, 404):
+                    return
+                raise
+            time.sleep(0.5)
+        raise TeardownError(
+            f"namespace {self.name}",
+            f"is still terminating after {timeout_s:.0f} s.",
+            "look for finalizers: kubectl get namespace " + self.name + " -o yaml",
+        )
+
+    # ------------------------------------------------------------------ pods
+
+    def pods(self, component: str = "") -> list[Any]:
+        selector = f"{COMPONENT_LABEL}={component}" if component else COMPONENT_LABEL
+        return list(self.core.list_namespaced_pod(self.name, label_selector=selector).items)
+
+    def ready_pod(self, component: str) -> str:
+        """The name of a Ready pod of the component, or "" when there is none."""
+        for pod in self.pods(component):
+            if is_ready(pod):
+                return str(pod.metadata.name)
+        return ""
+
+    def wait_pods(
+        self,
+        components: Iterable[str],
+        timeout_s: float,
+        done: Callable[[Mapping[str, list[Any]]], Mapping[str, bool]],
+    ) -> None:
+        """Watch the namespace's pods until `done(pods by component)` is true for every one.
+
+        Fails fast when a pod can never get there (image pull, crash loop), and names the
+        components still waiting, with the namespace's warning events, on timeout.
+        """
+        wanted = list(components)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            listing = self.core.list_namespaced_pod(self.name, label_selector=COMPONENT_LABEL)
+            pods = {pod.metadata.uid: pod for pod in listing.items}
+            if self._settled(wanted, pods.values(), done, deadline, timeout_s):
+                return
+            remaining = deadline - time.monotonic()
+            version = listing.metadata.resource_version
+            for kind, pod in self._events(version, min(remaining, WATCH_SLICE_S)):
+                if kind == "DELETED":
+                    pods.pop(pod.metadata.uid, None)
+                else:
+                    pods[pod.metadata.uid] = pod
+                if self._settled(wanted, pods.values(), done, deadline, timeout_s):
+                    return
+            # The slice ended (or the watch expired): list again.
+
+    def _settled(
+        self,
+        wanted: list[str],
+        pods: Iterable[Any],
+        done: Callable[[Mapping[str, list[Any]]], Mapping[str, bool]],
+        deadline: float,
+        timeout_s: float,
+    ) -> bool:
+        """True when every wanted component is done; raises when it never will be."""
+        by_component: dict[str, list[Any]] = {name: [] for name in wanted}
+        for pod in pods:
+            by_component.setdefault(component_of(pod), []).append(pod)
+        state = done(by_component)
+        for name in wanted:
+            problem = next(filter(None, map(hopeless, by_component[name])), "")
+            if problem:
+                raise ReadinessError(name, problem + ".", self._hint(name, problem))
+        if all(state.get(name) for name in wanted):
+            return True
+        if time.monotonic() >= deadline:
+            waiting = [name for name in wanted if not state.get(name)]
+            raise ReadinessError(
+                ", ".join(waiting),
+                f"not ready after {timeout_s:.0f} s in namespace {self.name}." + self.warnings(),
+                "raise --sandbox-timeout, or look at the pods: "
+                f"kubectl -n {self.name} describe pods",
+            )
+        return False
+
+    def _events(self, version: str, timeout_s: float) -> Iterator[tuple[str, Any]]:
+        """The pod events after `version`, for at most `timeout_s` (one watch request)."""
+        watch = self._watch.Watch()
+        try:
+            for event in watch.stream(
+                self.core.list_namespaced_pod,
+                self.name,
+                label_selector=COMPONENT_LABEL,
+                resource_version=version,
+                timeout_seconds=max(1, int(timeout_s)),
+            ):
+                yield str(event["type"]), event["object"]
+        except api.api_exception() as exc:
+            if not api.is_status(exc, 410):  # 410 Gone: our version is too old; list again
+                raise
+        finally:
+            watch.stop()
+
+    def _hint(self, component: str, problem: str) -> str:
+        if "pulled" in problem or "image name" in problem:
+            return "check that the image exists for --image-tag and that the cluster may pull it."
+        logs = self.logs(component)
+        return f"its last log lines: {logs}" if logs else f"kubectl -n {self.name} describe pods"
+
+    def job_complete(self, name: str) -> bool:
+        """True when the Job has succeeded; a failed Job is a ReadinessError."""
+        job = self.batch.read_namespaced_job(name, self.name)
+        for condition in job.status.conditions or []:
+            if condition.status != "True":
+                continue
+            if condition.type == "Complete":
+                return True
+            if condition.type == "Failed":
+                raise ReadinessError(
+                    f"job {name}",
+                    f"failed ({condition.reason}: {condition.message}).",
+                    f"kubectl -n {self.name} logs job/{name}",
+                )
+        return False
+
+    def logs(self, component: str, previous: bool = False, lines: int = 20) -> str:
+        """The last log lines of the component's newest pod, folded into one line."""
+        pods = sorted(self.pods(component), key=lambda p: p.metadata.creation_timestamp)
+        if not pods:
+            return ""
+        try:
+            text = self.core.read_namespaced_pod_log(
+                pods[-1].metadata.name, self.name, tail_lines=lines, previous=previous
+            )
+        except api.api_exception():
+            return ""
+        return " | ".join(line for line in str(text).splitlines() if line.strip())
+
+    def warnings(self, limit: int = 5) -> str:
+        """The namespace's newest warning events, as one sentence (empty if none)."""
+        try:
+            events = self.core.list_namespaced_event(self.name, field_selector="type=Warning").items
+        except api.api_exception():
+            return ""
+        events = sorted(events, key=lambda e: e.last_timestamp or e.event_time or 0)[-limit:]
+        if not events:
+            return ""
+        described = "; ".join(
+            f"{e.involved_object.kind}/{e.involved_object.name}: {e.reason}: {e.message}"
+            for e in events
+        )
+        return f" Warning events: {described}"
+
+    # ------------------------------------------------------------------ faults
+
+    def scale(self, component: str, replicas: int) -> None:
+        self.apps.patch_namespaced_deployment_scale(
+            component, self.name, {"spec": {"replicas": replicas}}
+        )
+
+    def delete_pods(self, component: str) -> list[str]:
+        names = [str(pod.metadata.name) for pod in self.pods(component)]
+        for name in names:
+            try:
+                self.core.delete_namespaced_pod(name, self.name, grace_period_seconds=0)
+            except api.api_exception() as exc:
+                if not api.is_status(exc, 404):
+                    raise
+        return names

@@ -1,0 +1,158 @@
+"""Port-forwards made with the Kubernetes API: a loopback listener per component.
+
+Each accepted connection gets its own port-forward stream to a Ready pod of the component
+(``kubernetes.stream.portforward``), so a replaced pod (a restart fault, a crash) is picked up
+by the next connection, as with ``kubectl port-forward`` to a Service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from pytest_stonks_sandbox._core.errors import PortForwardError
+
+CHUNK = 256 * 1024
+ACCEPT_BACKLOG = 128
+
+# Returns the name of a Ready pod of the component; raises PortForwardError when there is none.
+PodResolver = Callable[[], str]
+# Opens a stream to (pod, port) and returns (socket-like object, closer).
+StreamOpener = Callable[[str, int], tuple[Any, Callable[[], None]]]
+
+
+def _pump(local: socket.socket, remote: Any) -> None:
+    """Copy bytes both ways until either side closes."""
+    selector = selectors.DefaultSelector()
+    selector.register(local, selectors.EVENT_READ, remote)
+    selector.register(remote, selectors.EVENT_READ, local)
+    try:
+        while True:
+            for key, _ in selector.select():
+                source = key.fileobj
+                data = source.recv(CHUNK)  # type: ignore[union-attr]
+                if not data:
+                    return
+                key.data.sendall(data)
+    except OSError:
+        return
+    finally:
+        selector.close()
+
+
+class PortForward:
+    """``127.0.0.1:local_port`` forwards to ``remote_port`` of a Ready pod of ``component``."""
+
+    def __init__(
+        self,
+        component: str,
+        remote_port: int,
+        resolve_pod: PodResolver,
+        open_stream: StreamOpener,
+        local_port: int = 0,
+    ) -> None:
+        self.component = component
+        self.remote_port = remote_port
+        self._resolve_pod = resolve_pod
+        self._open_stream = open_stream
+        self._requested_port = local_port
+        self._listener: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        self.connections = 0
+        self.failures = 0
+        self.last_error = ""
+
+    @property
+    def local_port(self) -> int:
+        if self._listener is None:
+            raise RuntimeError(f"the port-forward to {self.component} is not started")
+        return int(self._listener.getsockname()[1])
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.local_port}"
+
+    def start(self) -> None:
+        """Listen on loopback and forward every connection in its own thread."""
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind(("127.0.0.1", self._requested_port))
+        except OSError as exc:
+            listener.close()
+            raise PortForwardError(
+                self.component,
+                f"cannot listen on 127.0.0.1:{self._requested_port} ({exc}).",
+                "free the port or let the sandbox choose one (remove the fixed port).",
+            ) from exc
+        listener.listen(ACCEPT_BACKLOG)
+        self._listener = listener
+        self._thread = threading.Thread(
+            target=self._accept_loop,
+            args=(listener,),
+            name=f"stonks-pf-{self.component}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _accept_loop(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # the listener was closed: stop()
+            with self._lock:
+                self._open.add(conn)
+                self.connections += 1
+            threading.Thread(
+                target=self._serve, args=(conn,), name=f"stonks-pf-{self.component}", daemon=True
+            ).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        close_stream: Callable[[], None] | None = None
+        try:
+            pod = self._resolve_pod()
+            remote, close_stream = self._open_stream(pod, self.remote_port)
+            _pump(conn, remote)
+        except Exception as exc:  # the client sees the connection closed, as with kubectl
+            with self._lock:
+                self.failures += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
+        finally:
+            if close_stream is not None:
+                with contextlib.suppress(Exception):
+                    close_stream()
+            with self._lock:
+                self._open.discard(conn)
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def drop_connections(self) -> None:
+        """Break every forwarded connection, as a dying pod does (clients then reconnect).
+
+        Needed after the backend replaced a pod: a stream to a gone pod is not always ended by
+        the cluster, and a client would wait on a pooled connection that leads nowhere.
+        """
+        with self._lock:
+            open_connections = list(self._open)
+        for conn in open_connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+    def stop(self) -> None:
+        """Close the listener and every forwarded connection."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+        self.drop_connections()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None

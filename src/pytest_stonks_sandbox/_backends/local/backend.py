@@ -1,0 +1,211 @@
+"""The embedded default backend: every component is a real server process on loopback."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pytest_stonks_sandbox._backends.base import FAULT_ACTIONS
+from pytest_stonks_sandbox._backends.local import binaries
+from pytest_stonks_sandbox._backends.local.ports import ensure_port_free, free_ports
+from pytest_stonks_sandbox._backends.local.postgres import PostgresServer
+from pytest_stonks_sandbox._backends.local.process import ManagedProcess
+from pytest_stonks_sandbox._backends.local.rundir import RunDir, sweep
+from pytest_stonks_sandbox._backends.local.servers import WEED_PORT_FLAGS, RedisServer, S3Server
+from pytest_stonks_sandbox._backends.local.service import ServiceProcess
+from pytest_stonks_sandbox._backends.parallel import raise_first
+from pytest_stonks_sandbox._core.errors import ConfigError, TeardownError
+from pytest_stonks_sandbox._core.model import Endpoints
+from pytest_stonks_sandbox._core.s3 import S3_REGION
+from pytest_stonks_sandbox._measure.memory import process_tree_rss
+from pytest_stonks_sandbox._settings.project import ProjectConfig
+
+
+def _secret() -> str:
+    return secrets.token_hex(16)
+
+
+class LocalBackend:
+    """PostgreSQL 16, Redis 7, S3 and the services as processes in a private run directory."""
+
+    name = "local"
+
+    def __init__(self, project: ProjectConfig, run_dir: Path, timeout_s: float) -> None:
+        self.project = project
+        self.run = RunDir(run_dir)
+        self.timeout_s = timeout_s
+        self.infra: list[ManagedProcess] = []
+        self.services: list[ServiceProcess] = []
+        self.endpoints: Endpoints | None = None
+        self.swept: list[str] = []
+
+    @property
+    def run_id(self) -> str:
+        return self.run.run_id
+
+    @property
+    def namespace(self) -> str:
+        return ""
+
+    @property
+    def run_dir(self) -> str:
+        return str(self.run.path)
+
+    @property
+    def components(self) -> list[ManagedProcess]:
+        return [*self.infra, *self.services]
+
+    def start(self) -> Endpoints:
+        self.swept = sweep(self.run.path.parent)
+        self.run.create(self.name)
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> Endpoints:
+        ports = self._ports()
+        bins = self.project.binaries
+        postgres = PostgresServer(
+            self.run, self.timeout_s, binaries.postgres_bin_dir(bins),
+            ports["postgres"], _secret(), self.project.database,
+        )  # fmt: skip
+        redis = RedisServer(
+            self.run, self.timeout_s, binaries.redis_server(bins), ports["redis"], _secret()
+        )
+        weed_ports = {flag: ports[f"s3:{flag}"] for flag in WEED_PORT_FLAGS}
+        s3 = S3Server(
+            self.run, self.timeout_s, binaries.weed(bins), weed_ports,
+            "SB" + secrets.token_hex(8).upper(), _secret(), self.project.buckets,
+        )  # fmt: skip
+        self.infra = [postgres, redis, s3]
+        service_urls = {spec.name: f"http://127.0.0.1:{ports[spec.name]}" for spec in
+                        self.project.services}  # fmt: skip
+        endpoints = Endpoints(
+            postgres_dsn=postgres.dsn,
+            redis_url=redis.url,
+            s3_endpoint=s3.endpoint,
+            s3_access_key=s3.access_key,
+            s3_secret_key=s3.secret_key,
+            s3_region=S3_REGION,
+            api_key=_secret(),
+            services=service_urls,
+        )
+        placeholders = endpoints.placeholders()
+        self.services = [
+            ServiceProcess(
+                self.run,
+                self.timeout_s,
+                spec,
+                ports[spec.name],
+                self.project.service_env,
+                placeholders,
+            )
+            for spec in self.project.services
+        ]
+        self._start_all()
+        self.endpoints = endpoints
+        return endpoints
+
+    def _ports(self) -> dict[str, int]:
+        names = ["postgres", "redis", *(f"s3:{flag}" for flag in WEED_PORT_FLAGS)]
+        names += [spec.name for spec in self.project.services]
+        fixed = dict(self.project.ports)
+        if "s3" in fixed:
+            fixed["s3:s3.port"] = fixed.pop("s3")
+        unknown = set(fixed) - set(names)
+        if unknown:
+            raise ConfigError(
+                "[tool.stonks-sandbox.ports]",
+                f"names unknown components: {', '.join(sorted(unknown))}.",
+                f"use postgres, redis, s3 or a service name ({', '.join(names[-4:])}).",
+            )
+        for name, port in fixed.items():
+            ensure_port_free(name.split(":")[0], port)
+        chosen = iter(free_ports(len(names)))
+        taken = set(fixed.values())
+        result = {}
+        for name in names:
+            if name in fixed:
+                result[name] = fixed[name]
+                continue
+            port = next(chosen)
+            while port in taken:
+                port = free_ports(1)[0]
+            taken.add(port)
+            result[name] = port
+        return result
+
+    def _start_all(self) -> None:
+        """Infrastructure and services start together; services are awaited once infra is up."""
+        started = time.monotonic()
+        for service in self.services:
+            service.spawn()
+        with ThreadPoolExecutor(max_workers=len(self.components) or 1) as pool:
+            infra_futures = [pool.submit(component.start) for component in self.infra]
+            raise_first(infra_futures)
+            service_futures = [
+                pool.submit(_await_service, service, started) for service in self.services
+            ]
+            raise_first(service_futures)
+
+    def stop(self) -> None:
+        errors: list[str] = []
+        for group in (self.services, self.infra):
+            with ThreadPoolExecutor(max_workers=len(group) or 1) as pool:
+                for future in [pool.submit(component.stop) for component in group]:
+                    try:
+                        future.result()
+                    except Exception as exc:
+                        errors.append(str(exc))
+        leftovers = self.run.kill_recorded_processes() if self.run.path.exists() else 0
+        self.run.remove()
+        if errors or leftovers:
+            raise TeardownError(
+                "local sandbox",
+                f"{len(errors)} component(s) failed to stop ({'; '.join(errors)}); "
+                f"{leftovers} process(es) had to be killed.",
+            )
+
+    def keep(self) -> dict[str, Any]:
+        self.run.mark_kept(True)
+        return {
+            "backend": self.name,
+            "run_dir": str(self.run.path),
+            "endpoints": self.endpoints.to_dict() if self.endpoints else {},
+            "pids": {c.name: c.pid for c in self.components if c.pid is not None},
+        }
+
+    def readiness(self) -> Mapping[str, float]:
+        return {c.name: round(c.ready_s, 4) for c in self.components if c.ready_s is not None}
+
+    def memory(self) -> Mapping[str, int]:
+        return {c.name: process_tree_rss(c.pid) for c in self.components if c.pid is not None}
+
+    def check_alive(self) -> None:
+        for component in self.components:
+            component.check_alive()
+
+    def fault(self, action: str, component: str) -> None:
+        target = next((c for c in self.components if c.name == component), None)
+        if target is None or action not in FAULT_ACTIONS:
+            known = ", ".join(c.name for c in self.components)
+            raise ValueError(
+                f"cannot {action!r} {component!r}: actions are {', '.join(FAULT_ACTIONS)}, "
+                f"components are {known}"
+            )
+        if action in ("stop", "restart"):
+            target.stop()
+        if action in ("start", "restart"):
+            target.start()
+
+
+def _await_service(service: ServiceProcess, started: float) -> None:
+    service.wait_ready(started)
+    service.after_ready()
+    service.ready_s = time.monotonic() - started

@@ -1,0 +1,41 @@
+"""Loopback ports: pick free ones, and refuse a fixed one that is taken."""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+from pytest_stonks_sandbox._core.errors import ProvisionError
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct ports free on 127.0.0.1 right now (all held open until all are chosen)."""
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind((LOOPBACK, 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def ensure_port_free(component: str, port: int) -> None:
+    """Raise ProvisionError naming the component when `port` is already bound on loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((LOOPBACK, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise ProvisionError(
+                component,
+                f"port {port} on {LOOPBACK} is already in use by another process.",
+                f"stop that process, or change [tool.stonks-sandbox.ports] {component} "
+                "(leave it out to get a free port).",
+            ) from exc

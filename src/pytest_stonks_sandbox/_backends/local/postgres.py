@@ -1,0 +1,182 @@
+"""PostgreSQL 16 as a local process, from an initdb template cached outside the run directory."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import asyncpg
+
+from pytest_stonks_sandbox._backends.local.process import ManagedProcess, log_tail
+from pytest_stonks_sandbox._backends.local.rundir import CACHE_DIR, RunDir
+from pytest_stonks_sandbox._core.errors import ProvisionError
+
+ADMIN_USER = "stonks_admin"
+UNPRIVILEGED_UID = 65534  # "nobody": postgres refuses to run as root
+SERVER_SETTINGS = (
+    "fsync=off",
+    "synchronous_commit=off",
+    "full_page_writes=off",
+    "max_connections=200",
+    "log_min_messages=warning",
+)
+INITDB_ARGS = (
+    f"--username={ADMIN_USER}",
+    "--auth-local=trust",
+    "--auth-host=scram-sha-256",
+    "--encoding=UTF8",
+    "--locale=C",
+    "--no-sync",
+)
+
+
+def server_uid() -> int | None:
+    """The uid the server runs as: an unprivileged one when we are root, else ourselves."""
+    return UNPRIVILEGED_UID if os.geteuid() == 0 else None
+
+
+def _check_traversable(path: Path, uid: int | None) -> None:
+    """Every parent of the binaries must be searchable by the server's uid."""
+    if uid is None:
+        return
+    for parent in [path, *path.parents]:
+        if not parent.stat().st_mode & 0o001:
+            raise ProvisionError(
+                "postgres",
+                f"the PostgreSQL binaries are under {parent}, which user {uid} cannot enter "
+                "(postgres refuses to run as root, so it runs as that user).",
+                f"chmod o+x {parent}, or install the package in a virtualenv outside it.",
+            )
+
+
+def initdb_template(bin_dir: Path, cache_root: Path) -> Path:
+    """An initdb'd data directory, made once per binaries+settings and reused (initdb is ~1 s)."""
+    uid = server_uid()
+    key = hashlib.sha256(f"{bin_dir}|{INITDB_ARGS}|{uid}".encode()).hexdigest()[:12]
+    cache_root.mkdir(parents=True, exist_ok=True)
+    os.chmod(cache_root, 0o755)
+    template = cache_root / f"pgdata-16-{key}"
+    with open(cache_root / f"pgdata-16-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (template / "PG_VERSION").is_file():
+            return template
+        building = cache_root / f"pgdata-16-{key}.building"
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir(mode=0o700)
+        if uid is not None:
+            os.chown(building, uid, uid)
+        result = subprocess.run(
+            [str(bin_dir / "initdb"), "-D", str(building), *INITDB_ARGS],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            user=uid,
+            group=uid,
+            extra_groups=[] if uid is not None else None,
+        )
+        if result.returncode != 0:
+            shutil.rmtree(building, ignore_errors=True)
+            raise ProvisionError(
+                "postgres",
+                f"initdb failed with code {result.returncode}: {result.stderr.strip()[-400:]}",
+                "check that the PostgreSQL 16 binaries run on this machine.",
+            )
+        building.rename(template)
+        return template
+
+
+class PostgresServer(ManagedProcess):
+    """`postgres` on 127.0.0.1:<port>, data in the run dir, per-run password."""
+
+    name = "postgres"
+    stop_signal = signal.SIGINT  # fast shutdown
+    stop_grace_s = 10.0
+
+    def __init__(
+        self,
+        run: RunDir,
+        timeout_s: float,
+        bin_dir: Path,
+        port: int,
+        password: str,
+        database: str,
+    ) -> None:
+        super().__init__(run, timeout_s)
+        self.bin_dir = bin_dir
+        self.port = port
+        self.password = password
+        self.database = database
+        self.data_dir = run.path / "pgdata"
+        self.socket_dir = run.path / "pgsocket"
+
+    @property
+    def dsn(self) -> str:
+        return f"postgresql://{ADMIN_USER}:{self.password}@127.0.0.1:{self.port}/{self.database}"
+
+    def run_as(self) -> int | None:
+        return server_uid()
+
+    def prepare(self) -> None:
+        uid = server_uid()
+        _check_traversable(self.bin_dir, uid)
+        template = initdb_template(self.bin_dir, self.run.path.parent / CACHE_DIR)
+        copied = subprocess.run(
+            ["cp", "-a", str(template), str(self.data_dir)], capture_output=True, text=True
+        )
+        if copied.returncode != 0:
+            raise ProvisionError("postgres", f"could not copy the data template: {copied.stderr}")
+        self.socket_dir.mkdir(mode=0o755)
+        if uid is not None:
+            os.chown(self.socket_dir, uid, uid)
+
+    def argv(self) -> list[str]:
+        settings = [arg for setting in SERVER_SETTINGS for arg in ("-c", setting)]
+        return [
+            str(self.bin_dir / "postgres"),
+            "-D", str(self.data_dir),
+            "-h", "127.0.0.1",
+            "-p", str(self.port),
+            "-k", str(self.socket_dir),
+            *settings,
+        ]  # fmt: skip
+
+    def is_ready(self) -> bool:
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+        except OSError:
+            return False
+        return len(lines) >= 8 and lines[7].strip() == "ready"
+
+    def after_ready(self) -> None:
+        try:
+            # A thread of its own: the caller may be a test with a running event loop.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(asyncio.run, self._set_credentials()).result()
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise ProvisionError(
+                "postgres",
+                f"started but could not be configured ({exc}). Last log lines: "
+                f"{log_tail(self.log_path)}",
+            ) from exc
+
+    async def _set_credentials(self) -> None:
+        conn = await asyncpg.connect(
+            host=str(self.socket_dir), port=self.port, user=ADMIN_USER, database="postgres"
+        )
+        try:
+            await conn.execute(f"ALTER ROLE {ADMIN_USER} PASSWORD '{self.password}'")
+            exists = await conn.fetchval(
+                "SELECT 1 FROM pg_database WHERE datname = $1", self.database
+            )
+            if not exists:
+                await conn.execute(f'CREATE DATABASE "{self.database}"')
+        finally:
+            await conn.close()

@@ -1,0 +1,181 @@
+"""A server process with a readiness check: prepare, spawn, wait until ready, after_ready; stop.
+
+Subclasses say how to run and probe one kind of server; this class owns the lifecycle, the log
+file, the pid record (for sweeping a killed run) and the translation of failures into errors that
+name the component.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from pytest_stonks_sandbox._backends.local.rundir import RunDir, kill_group
+from pytest_stonks_sandbox._core.errors import ComponentCrashed, ProvisionError, ReadinessError
+
+PORT_TAKEN = re.compile(r"address already in use|could not bind|bind: address", re.IGNORECASE)
+LOG_TAIL_LINES = 6
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last lines of a log file, joined with ' | ', for a one-paragraph error."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    tail = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
+    return " | ".join(tail)
+
+
+class ManagedProcess:
+    """One server process of a run. Subclasses implement `argv` and `is_ready`."""
+
+    name = "process"
+    stop_signal = signal.SIGTERM
+    stop_grace_s = 5.0
+
+    def __init__(self, run: RunDir, timeout_s: float) -> None:
+        self.run = run
+        self.timeout_s = timeout_s
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.ready_s: float | None = None
+        self.stopped_on_purpose = False
+        self._prepared = False
+
+    # --- what a subclass describes -------------------------------------------------------
+    def argv(self) -> list[str]:
+        raise NotImplementedError
+
+    def is_ready(self) -> bool:
+        """One cheap probe; True once the server answers."""
+        raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Create directories and files before the first spawn."""
+
+    def after_ready(self) -> None:
+        """Work that needs the server up (passwords, buckets); runs on every start."""
+
+    def env(self) -> dict[str, str] | None:
+        return None
+
+    def cwd(self) -> Path | None:
+        return None
+
+    def run_as(self) -> int | None:
+        """Unprivileged uid to run as, or None for the current user."""
+        return None
+
+    # --- lifecycle ------------------------------------------------------------------------
+    @property
+    def log_path(self) -> Path:
+        return self.run.log_path(self.name)
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def spawn(self) -> None:
+        uid = self.run_as()
+        with open(self.log_path, "ab") as log:
+            try:
+                self.proc = subprocess.Popen(
+                    self.argv(),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=self.cwd(),
+                    env=self.env(),
+                    start_new_session=True,
+                    user=uid,
+                    group=uid,
+                    extra_groups=[] if uid is not None else None,
+                )
+            except OSError as exc:
+                raise ProvisionError(
+                    self.name, f"could not be started ({exc}).", "check the binary and its path."
+                ) from exc
+        self.run.record_process(self.name, self.proc.pid)
+        self.stopped_on_purpose = False
+
+    def wait_ready(self, started: float) -> None:
+        """Poll `is_ready` with a short backoff until the deadline; fail fast if it dies."""
+        deadline = started + self.timeout_s
+        delay = 0.005
+        while True:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise self._exited_error(self.proc.returncode)
+            try:
+                if self.is_ready():
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise ReadinessError(
+                    self.name,
+                    f"was not ready after {self.timeout_s:.0f} s. Last log lines: "
+                    f"{log_tail(self.log_path) or '(empty)'}",
+                    f"see {self.log_path}; raise --sandbox-timeout if the machine is slow.",
+                )
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.05)
+        self.ready_s = time.monotonic() - started
+
+    def start(self) -> None:
+        """Prepare (once), spawn and wait until ready, then run `after_ready`."""
+        started = time.monotonic()
+        if not self._prepared:
+            self.prepare()
+            self._prepared = True
+        self.spawn()
+        self.wait_ready(started)
+        self.after_ready()
+        self.ready_s = time.monotonic() - started
+
+    def stop(self) -> None:
+        """Ask the server to stop, then kill its process group after the grace period."""
+        if self.proc is None:
+            return
+        self.stopped_on_purpose = True
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.proc.pid, self.stop_signal)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=self.stop_grace_s)
+        kill_group(self.proc.pid)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
+        self.run.forget_process(self.name)
+
+    def check_alive(self) -> None:
+        """Raise ComponentCrashed if the process died without being stopped on purpose."""
+        if self.proc is None or self.stopped_on_purpose:
+            return
+        code = self.proc.poll()
+        if code is not None:
+            raise ComponentCrashed(
+                self.name,
+                f"exited with code {code} during the run. Last log lines: "
+                f"{log_tail(self.log_path) or '(empty)'}",
+                f"see {self.log_path}.",
+            )
+
+    def _exited_error(self, code: int) -> ProvisionError:
+        tail = log_tail(self.log_path)
+        if PORT_TAKEN.search(tail):
+            return ProvisionError(
+                self.name,
+                f"could not bind its port: it is already in use. Last log lines: {tail}",
+                "stop the process holding the port, or leave the port out of "
+                "[tool.stonks-sandbox.ports] to get a free one.",
+            )
+        return ProvisionError(
+            self.name,
+            f"exited with code {code} during start-up. Last log lines: {tail or '(empty)'}",
+            f"see {self.log_path}.",
+        )

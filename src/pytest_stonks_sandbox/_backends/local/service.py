@@ -1,0 +1,75 @@
+"""An application service as a local process, run by the command its project declares."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Mapping
+
+from pytest_stonks_sandbox._backends.local.process import ManagedProcess, log_tail
+from pytest_stonks_sandbox._backends.local.rundir import RunDir
+from pytest_stonks_sandbox._backends.probes import http_status
+from pytest_stonks_sandbox._core.errors import ReadinessError
+from pytest_stonks_sandbox._settings.placeholders import render, render_table
+from pytest_stonks_sandbox._settings.project import ServiceSpec
+
+
+class ServiceProcess(ManagedProcess):
+    """One service on 127.0.0.1:<port>: live when `health` answers 200, ready when `ready` does."""
+
+    def __init__(
+        self,
+        run: RunDir,
+        timeout_s: float,
+        spec: ServiceSpec,
+        port: int,
+        shared_env: Mapping[str, str],
+        placeholders: Mapping[str, str],
+    ) -> None:
+        super().__init__(run, timeout_s)
+        self.spec = spec
+        self.name = spec.name
+        self.port = port
+        self.values = {**placeholders, "port": str(port), "python": sys.executable}
+        where = f"[tool.stonks-sandbox.services.{spec.name}]"
+        self._argv = [render(part, self.values, where) for part in spec.command]
+        env = render_table(shared_env, self.values, where)
+        env.update(render_table(spec.env, self.values, where))
+        env[spec.port_env] = str(port)
+        self._env = {**os.environ, **env}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def argv(self) -> list[str]:
+        return self._argv
+
+    def env(self) -> dict[str, str]:
+        return self._env
+
+    def cwd(self) -> str:  # type: ignore[override]
+        return str(self.spec.cwd)
+
+    def is_ready(self) -> bool:
+        return http_status("127.0.0.1", self.port, self.spec.health) == 200
+
+    def after_ready(self) -> None:
+        """Live is not enough: wait until the service says its dependencies answer."""
+        deadline = time.monotonic() + self.timeout_s
+        status = 0
+        while time.monotonic() < deadline:
+            try:
+                status = http_status("127.0.0.1", self.port, self.spec.ready)
+            except OSError:
+                status = 0
+            if status == 200:
+                return
+            time.sleep(0.02)
+        raise ReadinessError(
+            self.name,
+            f"answered {self.spec.health} but {self.spec.ready} still returned {status} after "
+            f"{self.timeout_s:.0f} s. Last log lines: {log_tail(self.log_path) or '(empty)'}",
+            f"see {self.log_path}.",
+        )

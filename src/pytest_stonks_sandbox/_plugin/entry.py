@@ -1,0 +1,108 @@
+"""pytest entry point: options and ini keys from the one table, then hand the run to
+SandboxSession (and, under xdist, to its bridge). Nothing else."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from pytest_stonks_sandbox._core.errors import SandboxError
+from pytest_stonks_sandbox._plugin.keys import SESSION_KEY
+from pytest_stonks_sandbox._settings.config import OptionError, SandboxConfig, resolve
+from pytest_stonks_sandbox._settings.options import OPTIONS, argparse_kwargs
+from pytest_stonks_sandbox._settings.project import load_project
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("stonks-sandbox", "Stonks Oracle sandbox (pytest-stonks-sandbox)")
+    for row in OPTIONS:
+        group.addoption(row.flag, **argparse_kwargs(row))
+        if row.ini is not None:
+            parser.addini(row.ini, f"default for {row.flag}: {row.help}")
+
+
+def _config(config: pytest.Config) -> SandboxConfig:
+    """The frozen config from the command line, the environment, the ini file and the table."""
+    cli: dict[str, Any] = {row.name: config.getoption(row.dest) for row in OPTIONS}
+    ini: dict[str, Any] = {row.name: config.getini(row.ini) for row in OPTIONS if row.ini}
+    rootdir = Path(config.rootpath)
+    try:
+        project = load_project(rootdir, _project_file(config))
+        return resolve(cli, os.environ, ini, project, rootdir)
+    except OptionError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    except SandboxError as exc:
+        raise pytest.UsageError(exc.explain()) from exc
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    cfg = _config(config)
+    if cfg.gc_only:
+        from pytest_stonks_sandbox._backends.factory import collect_garbage
+
+        try:
+            removed = collect_garbage(cfg)
+        except SandboxError as exc:
+            raise pytest.UsageError(exc.explain()) from exc
+        listing = ", ".join(removed) or "nothing to remove"
+        pytest.exit(f"stonks-sandbox gc: {listing}", returncode=0)
+    from pytest_stonks_sandbox._plugin import fixtures
+    from pytest_stonks_sandbox._plugin.clients import client_fixtures
+
+    config.pluginmanager.register(fixtures, "stonks_sandbox_fixtures")
+    config.pluginmanager.register(client_fixtures(cfg.project), "stonks_sandbox_clients")
+    if not cfg.enabled:
+        return
+    from pytest_stonks_sandbox._plugin.session import SandboxSession
+
+    xdist = config.pluginmanager.hasplugin("xdist")
+    if xdist:
+        from pytest_stonks_sandbox._plugin.xdist import ControllerLink, XdistBridge
+
+    session = SandboxSession(cfg, config, ControllerLink.of(config) if xdist else None)
+    config.stash[SESSION_KEY] = session
+    config.pluginmanager.register(session, "stonks_sandbox_session")
+    if xdist:
+        config.pluginmanager.register(XdistBridge(session), "stonks_sandbox_xdist")
+    if not hasattr(config, "workerinput"):
+        _install_sigterm_handler(config)
+
+
+def _project_file(config: pytest.Config) -> Path | None:
+    inifile = config.inipath
+    if inifile is not None and inifile.name == "pyproject.toml":
+        return Path(inifile)
+    return None
+
+
+def _install_sigterm_handler(config: pytest.Config) -> None:
+    """SIGTERM is handled like Ctrl-C, so teardown runs and the report is written."""
+    if sys.platform == "win32":
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread
+        return
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    config.add_cleanup(restore)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    session = config.stash.get(SESSION_KEY, None)
+    if session is None:
+        return "stonks-sandbox: off (run with --sandbox to provision the sandbox)"
+    cfg = session.cfg
+    return f"stonks-sandbox: backend {cfg.backend}, run {cfg.run_id}, results {cfg.results_path}"

@@ -1,0 +1,272 @@
+"""The class plugin that owns one run: deploy -> seed -> tests -> frontend -> teardown -> report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+
+from pytest_stonks_sandbox._backends.base import Backend
+from pytest_stonks_sandbox._backends.factory import make_backend
+from pytest_stonks_sandbox._backends.probes import http_json
+from pytest_stonks_sandbox._contract.builder import (
+    EXIT_FAILED,
+    EXIT_INFRA,
+    EXIT_PASSED,
+    STAGES,
+    build_report,
+    write_report,
+)
+from pytest_stonks_sandbox._contract.summary import summary_lines
+from pytest_stonks_sandbox._core.errors import ProvisionError, SandboxError
+from pytest_stonks_sandbox._core.jsonfile import write_json
+from pytest_stonks_sandbox._core.model import Endpoints, Sandbox
+from pytest_stonks_sandbox._measure.budgets import breaches, evaluate_budgets
+from pytest_stonks_sandbox._measure.memory import MemorySampler
+from pytest_stonks_sandbox._measure.routes import RouteTemplates
+from pytest_stonks_sandbox._measure.stages import StageClock
+from pytest_stonks_sandbox._plugin.record import RunRecord
+from pytest_stonks_sandbox._plugin.tally import add_report
+from pytest_stonks_sandbox._seeding import seeder
+from pytest_stonks_sandbox._settings.config import SandboxConfig
+
+SANDBOX_FIXTURES = frozenset(
+    {"sandbox", "db", "redis", "s3", "seed_ids", "sandbox_faults", "sandbox_client",
+     "sandbox_load", "sandbox_recorder"}
+)  # fmt: skip
+
+
+class Controller(Protocol):
+    """An xdist worker's view of the sandbox its controller provisioned."""
+
+    @property
+    def sandbox(self) -> Sandbox:
+        """The controller's sandbox."""
+
+    @property
+    def test_lock(self) -> Path:
+        """The run's test lock (shared by tests, exclusive for fault injection)."""
+
+    def fault(self, action: str, component: str) -> None:
+        """Have the controller act on a component."""
+
+
+class SandboxSession:
+    """Provisions on demand, watches the run, tears down on every path, writes the contract."""
+
+    def __init__(
+        self, cfg: SandboxConfig, config: pytest.Config, controller: Controller | None = None
+    ) -> None:
+        self.cfg = cfg
+        self.config = config
+        self.is_worker = hasattr(config, "workerinput")
+        self.controller = controller
+        self.clock = StageClock(STAGES)
+        self.record = RunRecord()
+        self.backend: Backend | None = None
+        self.sandbox: Sandbox | None = None
+        self.routes: dict[str, RouteTemplates] = {}
+        self.test_lock: Path | None = controller.test_lock if controller else None
+        self.document: dict[str, Any] | None = None
+
+    # --- provisioning -------------------------------------------------------------------
+    def progress(self, text: str) -> None:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and not self.is_worker:
+            reporter.write_line(f"[stonks-sandbox] {text}")
+
+    def provision(self) -> Sandbox:
+        """Deploy and seed (each a timed stage); raises SandboxError on infrastructure trouble."""
+        if self.sandbox is not None:
+            return self.sandbox
+        if self.controller is not None:
+            self.sandbox = self.controller.sandbox
+            self.routes = fetch_route_templates(self.sandbox.endpoints)
+            return self.sandbox
+        self.backend = backend = make_backend(self.cfg)
+        self.progress(f"deploy: {backend.name} backend, run {self.cfg.run_id} ...")
+        self.clock.begin("deploy")
+        try:
+            endpoints = backend.start()
+        except SandboxError as exc:
+            self.clock.end("deploy", "failed", exc.explain(), backend.readiness())
+            raise
+        seconds = self.clock.end("deploy", components=backend.readiness())
+        if backend.swept:
+            self.progress(
+                f"deploy: removed what killed runs left behind: {', '.join(backend.swept)}"
+            )
+        ready = ", ".join(f"{name} {sec:.2f}s" for name, sec in backend.readiness().items())
+        self.progress(f"deploy: ready in {seconds:.2f} s ({ready})")
+        self.clock.begin("seed")
+        try:
+            summary = self.record.seed = seeder.seed(endpoints, self.cfg.project)
+        except SandboxError as exc:
+            self.clock.end("seed", "failed", exc.explain())
+            raise
+        seconds = self.clock.end("seed")
+        rows = sum(summary.row_counts().values())
+        self.progress(
+            f"seed: {rows} rows in {len(summary.tables)} tables, "
+            f"{summary.objects} objects in {seconds:.2f} s"
+        )
+        self.sandbox = Sandbox(
+            run_id=backend.run_id or self.cfg.run_id,
+            backend=backend.name,
+            namespace=backend.namespace,
+            endpoints=endpoints,
+            run_dir=backend.run_dir,
+            seed_rows=summary.row_counts(),
+        )
+        self.routes = fetch_route_templates(endpoints)
+        self.record.memory = MemorySampler(backend.memory, self.cfg.memory_interval_s)
+        self.record.memory.start()
+        return self.sandbox
+
+    def provision_or_exit(self) -> Sandbox:
+        """Provision; an infrastructure failure ends the session with exit code 2."""
+        try:
+            return self.provision()
+        except SandboxError as exc:
+            self.record.infra_error = exc
+            pytest.exit(exc.explain(), returncode=EXIT_INFRA)
+
+    def uses_sandbox(self, fixturenames: Iterable[str]) -> bool:
+        """True when a test asks for any sandbox fixture (including the service clients)."""
+        clients = {spec.client for spec in self.cfg.project.services if spec.client}
+        return not (SANDBOX_FIXTURES | clients).isdisjoint(fixturenames)
+
+    def fault(self, action: str, component: str) -> None:
+        """Act on a component: directly when this process owns the sandbox, else through xdist."""
+        if self.backend is not None:
+            self.backend.fault(action, component)
+        elif self.controller is not None:
+            self.controller.fault(action, component)
+        else:
+            raise ProvisionError(component, f"cannot {action} it: this process owns no sandbox.")
+
+    def begin_tests(self) -> None:
+        if not self.is_worker:
+            self.clock.begin("tests")
+
+    # --- hooks --------------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        if session.config.option.collectonly or self.config.pluginmanager.has_plugin("dsession"):
+            return
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            return
+        if any(self.uses_sandbox(getattr(item, "fixturenames", ())) for item in session.items):
+            self.provision_or_exit()
+        self.begin_tests()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not self.is_worker:
+            add_report(self.record.tally, report)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if not self.is_worker:
+            add_report(self.record.tally, report)
+
+    def pytest_runtest_logfinish(self) -> None:
+        """A component that died during the run ends it as an infrastructure failure."""
+        if self.backend is None or self.record.infra_error is not None:
+            return
+        try:
+            self.backend.check_alive()
+        except SandboxError as exc:
+            self.record.infra_error = exc
+            pytest.exit(exc.explain(), returncode=EXIT_INFRA)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.is_worker:
+            return
+        record = self.record
+        stopped = exitstatus == pytest.ExitCode.INTERRUPTED and record.infra_error is None
+        # pytest reports broken test modules as "interrupted"; they are test failures here.
+        collect_errors = record.tally.collect_errors
+        interrupted = stopped and not collect_errors
+        if self.clock.is_open("tests"):
+            failed = record.tally.failed
+            seconds = self.clock.end("tests", "failed" if failed else "passed")
+            total = record.tally.counts["total"]
+            self.progress(f"tests: {total} run, {failed} failed in {seconds:.2f} s")
+        self.clock.skip("frontend", "no frontend pages are declared")
+        if record.memory is not None:
+            record.memory.stop()
+        code = EXIT_FAILED if stopped and collect_errors else int(exitstatus)
+        self._teardown(code)
+        if record.infra_error is not None:
+            code = EXIT_INFRA
+        budgets = evaluate_budgets(self.clock.seconds(), record.load)
+        if self.cfg.enforce_budgets and breaches(budgets) and code == EXIT_PASSED:
+            code = EXIT_FAILED
+        sandbox = self.sandbox
+        identity = (
+            sandbox.run_id if sandbox else self.cfg.run_id,
+            self.cfg.backend,
+            sandbox.namespace if sandbox else self.cfg.namespace,
+            self.cfg.image_tag,
+        )
+        self.document = build_report(record.facts(identity, self.clock, code, interrupted, budgets))
+        write_report(self.cfg.results_path, self.document)
+        session.exitstatus = code
+
+    def _teardown(self, code: int) -> None:
+        if self.backend is None:
+            self.clock.skip("teardown", "nothing was provisioned")
+            return
+        self.clock.begin("teardown")
+        keep = self.cfg.keep == "always" or (self.cfg.keep == "on-failure" and code != 0)
+        if keep and self.sandbox is not None and self.backend.name != "attach":
+            self._keep()
+            detail = f"kept: attach with --sandbox-reuse {self.cfg.state_file}"
+            self.clock.end("teardown", "kept", detail)
+            self.progress(f"teardown: {detail}")
+            return
+        try:
+            self.backend.stop()
+        except SandboxError as exc:
+            self.record.infra_error = self.record.infra_error or exc
+            self.clock.end("teardown", "failed", exc.explain())
+            self.progress(f"teardown: failed: {exc.explain()}")
+            return
+        detail = "left the kept sandbox running" if self.backend.name == "attach" else "removed"
+        seconds = self.clock.end("teardown", detail=detail)
+        self.progress(f"teardown: {detail} in {seconds:.2f} s")
+
+    def _keep(self) -> None:
+        assert self.backend is not None and self.sandbox is not None
+        state = {
+            **self.backend.keep(),
+            "run_id": self.sandbox.run_id,
+            "namespace": self.sandbox.namespace,
+            "created_at": self.record.started_at,
+        }
+        write_json(self.cfg.state_file, state)
+        self.record.kept = {
+            "state_file": str(self.cfg.state_file),
+            "run_dir": str(self.cfg.run_dir),
+        }
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.document is None:
+            return
+        terminalreporter.section("stonks sandbox")
+        for line in summary_lines(self.document, str(self.cfg.results_path)):
+            terminalreporter.write_line(line)
+
+
+def fetch_route_templates(endpoints: Endpoints) -> dict[str, RouteTemplates]:
+    """Each service's route templates from its /openapi.json (skipped when it has none)."""
+    templates = {}
+    for name, url in endpoints.services.items():
+        try:
+            document = http_json(f"{url}/openapi.json")
+        except (OSError, ValueError):
+            continue
+        templates[name] = RouteTemplates.from_openapi(document)
+    return templates

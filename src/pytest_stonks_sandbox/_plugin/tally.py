@@ -1,0 +1,67 @@
+"""Counting test outcomes the way pytest does, and keeping each failure's short message."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Literal
+
+import pytest
+
+Phase = Literal["setup", "call", "teardown", "collect"]
+
+
+class Tally:
+    """One outcome per test (plus an error for a failing teardown) and the failures' messages."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.failures: list[dict[str, str]] = []
+
+    def add(self, nodeid: str, when: Phase, outcome: str, xfail: bool, message: str) -> None:
+        """Count one phase report: `outcome` is passed, failed or skipped, as pytest reports it."""
+        if when == "collect":
+            if outcome == "failed":
+                self.counts["errors"] += 1
+                self._fail(nodeid, when, message)
+            return
+        if when == "call":
+            counted = ("xpassed" if outcome == "passed" else "xfailed") if xfail else outcome
+        elif outcome == "failed":
+            counted = "errors"
+        elif outcome == "skipped":
+            counted = "xfailed" if xfail else "skipped"
+        else:
+            return
+        self.counts[counted] += 1
+        if when != "teardown":
+            self.counts["total"] += 1
+        if outcome == "failed":
+            self._fail(nodeid, when, message)
+
+    def _fail(self, nodeid: str, when: str, message: str) -> None:
+        self.failures.append({"nodeid": nodeid, "when": when, "message": message})
+
+    @property
+    def failed(self) -> int:
+        """Failed tests and errors together."""
+        return self.counts["failed"] + self.counts["errors"]
+
+    @property
+    def collect_errors(self) -> bool:
+        """True when a test module could not be collected."""
+        return any(failure["when"] == "collect" for failure in self.failures)
+
+
+def add_report(tally: Tally, report: pytest.TestReport | pytest.CollectReport) -> None:
+    """Count one pytest report into `tally`."""
+    when: Phase = "collect" if isinstance(report, pytest.CollectReport) else report.when
+    message = failure_message(report) if report.failed else ""
+    tally.add(report.nodeid, when, report.outcome, hasattr(report, "wasxfail"), message)
+
+
+def failure_message(report: Any) -> str:
+    """The short failure message: the crash line of the traceback, else the first lines."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return str(crash.message)[:2000]
+    return str(report.longrepr)[:2000]

@@ -1,0 +1,1 @@
+"""Seeding a running sandbox: migrations, CSV tables and bucket objects, re-runnable."""

@@ -1,0 +1,239 @@
+"""One frozen SandboxConfig, resolved once.
+
+Precedence: CLI > env STONKS_SANDBOX_* > ini > [tool.stonks-sandbox] > default; each option's
+spelling in every source comes from its row in `options.OPTIONS`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pytest_stonks_sandbox._settings.options import (
+    BACKENDS,
+    DEFAULT_RESULTS,
+    DEFAULT_STATE_FILE,
+    KEEP_POLICIES,
+    BackendName,
+    KeepPolicy,
+    option,
+)
+from pytest_stonks_sandbox._settings.project import ProjectConfig
+
+RUN_ID_PATTERN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,28}[a-z0-9])?$")
+NAMESPACE_PATTERN = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+T = TypeVar("T")
+
+
+class OptionError(ValueError):
+    """A bad option value; the message names the option, the source and the accepted values."""
+
+
+def base_dir(env: Mapping[str, str]) -> Path:
+    """Where run directories live: $STONKS_SANDBOX_DIR, else <tmp>/stonks-sandbox."""
+    configured = env.get("STONKS_SANDBOX_DIR")
+    return Path(configured or Path(tempfile.gettempdir()) / "stonks-sandbox").resolve()
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Everything the session needs to know, read once; the only reader of pytest options."""
+
+    enabled: bool
+    backend: BackendName
+    image_tag: str
+    namespace: str
+    run_id: str
+    keep: KeepPolicy
+    state_file: Path
+    reuse: bool
+    results_path: Path
+    timeout_s: float
+    memory_interval_s: float
+    enforce_budgets: bool
+    base_dir: Path
+    project: ProjectConfig
+    gc_only: bool = False
+
+    @property
+    def run_dir(self) -> Path:
+        return self.base_dir / self.run_id
+
+
+class Sources:
+    """The raw values of each source, looked up by option name in precedence order.
+
+    `cli` and `ini` are keyed by option name; `env` by environment name; `table` by
+    `[tool.stonks-sandbox]` key. Which source may set an option comes from its OPTIONS row.
+    """
+
+    def __init__(
+        self,
+        cli: Mapping[str, Any],
+        env: Mapping[str, str],
+        ini: Mapping[str, Any],
+        table: Mapping[str, Any],
+    ) -> None:
+        self.cli, self.env, self.ini, self.table = cli, env, ini, table
+
+    def lookup(self, name: str) -> tuple[Any, str] | None:
+        """The first value set for `name`, with a description of where it came from."""
+        row = option(name)
+        if self.cli.get(name) is not None:
+            return self.cli[name], f"option {row.flag}"
+        if row.env is not None and row.env in self.env:
+            return self.env[row.env], f"environment variable {row.env}"
+        if row.ini is not None and self.ini.get(name) not in (None, ""):
+            return self.ini[name], f"ini option {row.ini}"
+        if row.key is not None and row.key in self.table:
+            return self.table[row.key], f"[tool.stonks-sandbox] key '{row.key}'"
+        return None
+
+    def get(self, name: str, default: T, convert: Callable[[Any, str], T]) -> T:
+        found = self.lookup(name)
+        if found is None:
+            return default
+        value, source = found
+        return convert(value, f"{option(name).flag} (from {source})")
+
+
+def _choice(choices: tuple[T, ...]) -> Callable[[Any, str], T]:
+    def convert(value: Any, where: str) -> T:
+        text = str(value).strip()
+        for choice in choices:
+            if text == choice:
+                return choice
+        raise OptionError(f"{where}: {text!r} is not one of {', '.join(map(str, choices))}.")
+
+    return convert
+
+
+def _positive_float(value: Any, where: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise OptionError(f"{where}: {value!r} is not a number of seconds.") from None
+    if not number > 0:
+        raise OptionError(f"{where}: {value!r} must be greater than 0 seconds.")
+    return number
+
+
+def _boolean(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise OptionError(f"{where}: {value!r} is not a boolean (use 1/0, true/false).")
+
+
+def _text(value: Any, where: str) -> str:
+    return str(value).strip()
+
+
+def _run_id(value: Any, where: str) -> str:
+    text = str(value).strip()
+    if not RUN_ID_PATTERN.match(text):
+        raise OptionError(
+            f"{where}: {text!r} is not a valid run id: use 1-30 lowercase letters, digits and "
+            "dashes, starting and ending with a letter or digit."
+        )
+    return text
+
+
+def _namespace(value: Any, where: str) -> str:
+    text = str(value).strip()
+    if not NAMESPACE_PATTERN.match(text):
+        raise OptionError(
+            f"{where}: {text!r} is not a valid Kubernetes namespace name (lowercase letters, "
+            "digits and dashes, at most 63 characters)."
+        )
+    return text
+
+
+def new_run_id() -> str:
+    """A unique, sortable, DNS-safe run id: time plus randomness."""
+    return f"{time.strftime('%m%d%H%M%S')}-{secrets.token_hex(3)}"
+
+
+def resolve(
+    cli: Mapping[str, Any],
+    env: Mapping[str, str],
+    ini: Mapping[str, Any],
+    project: ProjectConfig,
+    rootdir: Path,
+) -> SandboxConfig:
+    """Build the frozen config; raises OptionError naming the option and its source."""
+    sources = Sources(cli, env, ini, project.options)
+    enabled = sources.get("sandbox", False, _boolean)
+    keep: KeepPolicy = sources.get("keep", "never", _choice(KEEP_POLICIES))
+    if sources.get("skip-teardown", False, _boolean):
+        keep = "always"
+    state_file = _path(sources.get("state-file", DEFAULT_STATE_FILE, _text), rootdir)
+    # `--sandbox-reuse` alone, or STONKS_SANDBOX_REUSE=1: the state file; any other text: a path.
+    reuse_value = sources.get("sandbox-reuse", None, _text)
+    if reuse_value is not None and cli.get("sandbox-reuse") is None:
+        meaning = _boolean_or_path(reuse_value)  # from the environment: 1/0 or a path
+        reuse_value = None if meaning is False else "" if meaning else reuse_value
+    if reuse_value:
+        state_file = _path(reuse_value, rootdir)
+    reuse = reuse_value is not None
+    backend: BackendName = "attach" if reuse else sources.get("backend", "local", _choice(BACKENDS))
+    run_id = sources.get("run-id", "", _run_id) or new_run_id()
+    namespace = sources.get("namespace", f"stonks-inttest-{run_id}", _namespace)
+    image_tag = sources.get("image-tag", "", _text)
+    gc_only = sources.get("sandbox-gc", False, _boolean)
+    if backend == "kubernetes" and not image_tag and not gc_only:
+        raise OptionError(
+            "--image-tag: the kubernetes backend needs the tag of the service images "
+            "(e.g. --image-tag 1.4.2, or STONKS_SANDBOX_IMAGE_TAG)."
+        )
+    return SandboxConfig(
+        enabled=enabled or reuse,
+        backend=backend,
+        image_tag=image_tag,
+        namespace=namespace,
+        run_id=run_id,
+        keep=keep,
+        state_file=state_file,
+        reuse=reuse,
+        results_path=_path(sources.get("results", DEFAULT_RESULTS, _text), rootdir),
+        # Pulling images and scheduling pods takes longer than starting local processes.
+        timeout_s=sources.get(
+            "timeout", 300.0 if backend == "kubernetes" else 60.0, _positive_float
+        ),
+        # metrics-server has a new figure every 15 s; sampling faster only adds API calls.
+        memory_interval_s=sources.get(
+            "memory-interval", 5.0 if backend == "kubernetes" else 1.0, _positive_float
+        ),
+        enforce_budgets=sources.get("enforce-budgets", False, _boolean),
+        base_dir=base_dir(env),
+        project=project,
+        gc_only=gc_only,
+    )
+
+
+def _boolean_or_path(value: str) -> bool | None:
+    """STONKS_SANDBOX_REUSE=1 means the default state file; any other text is a path."""
+    lowered = value.strip().lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    return None
+
+
+def _path(value: str | Path, rootdir: Path) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (rootdir / path)

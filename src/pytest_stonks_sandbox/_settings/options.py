@@ -1,0 +1,139 @@
+"""Every option of the plugin, declared once.
+
+`OPTIONS` is the one table: each row names the option in every source it can come from (command
+line, environment, ini file, `[tool.stonks-sandbox]`), its kind, its default and its help. pytest's
+`addoption`/`addini`, the precedence resolver (CLI > environment > ini > table > default) and the
+README's option table are all made from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+BackendName = Literal["local", "kubernetes", "attach"]
+KeepPolicy = Literal["never", "on-failure", "always"]
+BACKENDS: tuple[BackendName, ...] = get_args(BackendName)
+KEEP_POLICIES: tuple[KeepPolicy, ...] = get_args(KeepPolicy)
+DEFAULT_STATE_FILE = ".stonks-sandbox/state.json"
+DEFAULT_RESULTS = "inttest-results.json"
+
+#: How an option is given: a switch, a value, a value given or not (`--sandbox-reuse [FILE]`).
+Kind = Literal["flag", "value", "optional"]
+#: What a value is: resolved and checked by `config.resolve` according to this.
+ValueType = Literal[
+    "bool", "text", "path", "seconds", "backend", "keep", "run-id", "namespace", "bool-or-path"
+]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option and its spelling in each source (None: that source cannot set it)."""
+
+    name: str
+    flag: str
+    env: str | None
+    ini: str | None
+    key: str | None
+    type: ValueType
+    default: str
+    help: str
+    kind: Kind = "value"
+    metavar: str | None = None
+
+    @property
+    def dest(self) -> str:
+        """The attribute of pytest's option namespace that holds the command-line value."""
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("sandbox", "--sandbox", "STONKS_SANDBOX", None, None, "bool", "off",
+           "provision the sandbox for this run, seed it, run the tests, tear it down",
+           kind="flag"),
+    Option("backend", "--sandbox-backend", "STONKS_SANDBOX_BACKEND", "sandbox_backend", "backend",
+           "backend", "local", f"where the sandbox runs: {', '.join(BACKENDS)}", metavar="NAME"),
+    Option("image-tag", "--image-tag", "STONKS_SANDBOX_IMAGE_TAG", "sandbox_image_tag",
+           "image-tag", "text", "", "tag of the service images (kubernetes backend)",
+           metavar="TAG"),
+    Option("namespace", "--namespace", "STONKS_SANDBOX_NAMESPACE", "sandbox_namespace",
+           "namespace", "namespace", "stonks-inttest-<run-id>", "namespace of the sandbox",
+           metavar="NAME"),
+    Option("run-id", "--run-id", "STONKS_SANDBOX_RUN_ID", None, None, "run-id",
+           "time + random", "run id (lowercase letters, digits, dashes)", metavar="ID"),
+    Option("keep", "--keep", "STONKS_SANDBOX_KEEP", "sandbox_keep", "keep", "keep", "never",
+           f"leave the sandbox running: {', '.join(KEEP_POLICIES)}", metavar="WHEN"),
+    Option("skip-teardown", "--skip-teardown", None, None, None, "bool", "off",
+           "same as --keep always", kind="flag"),
+    Option("sandbox-reuse", "--sandbox-reuse", "STONKS_SANDBOX_REUSE", None, None,
+           "bool-or-path", "off",
+           f"attach to a kept sandbox through its state file (default {DEFAULT_STATE_FILE}; "
+           "the environment takes 1 or a path)", kind="optional", metavar="STATE_FILE"),
+    Option("state-file", "--sandbox-state-file", "STONKS_SANDBOX_STATE_FILE",
+           "sandbox_state_file", "state-file", "path", DEFAULT_STATE_FILE,
+           "where --keep writes the sandbox state", metavar="PATH"),
+    Option("results", "--results", "STONKS_SANDBOX_RESULTS", "sandbox_results", "results",
+           "path", DEFAULT_RESULTS,
+           "the results contract; write it with '=' (--results=PATH): pytest takes a separate "
+           "value that names an existing file into its rootdir choice", metavar="PATH"),
+    Option("timeout", "--sandbox-timeout", "STONKS_SANDBOX_TIMEOUT", "sandbox_timeout", "timeout",
+           "seconds", "60; 300 on kubernetes", "readiness timeout per component",
+           metavar="SECONDS"),
+    Option("memory-interval", "--sandbox-memory-interval", "STONKS_SANDBOX_MEMORY_INTERVAL",
+           "sandbox_memory_interval", "memory-interval", "seconds", "1; 5 on kubernetes",
+           "memory sampling interval", metavar="SECONDS"),
+    Option("enforce-budgets", "--sandbox-enforce-budgets", "STONKS_SANDBOX_ENFORCE_BUDGETS",
+           "sandbox_enforce_budgets", "enforce-budgets", "bool", "off",
+           "a breached speed budget (seed < 30 s, API validation < 60 s, pipeline < 10 min, "
+           "load P95 < 2 s, load errors < 5 %) fails the run", kind="flag"),
+    Option("sandbox-gc", "--sandbox-gc", None, None, None, "bool", "off",
+           "remove every sandbox left behind by killed or kept runs, then exit (with "
+           "--sandbox-backend=kubernetes: this host's sandbox namespaces of ended runs too)",
+           kind="flag"),
+)  # fmt: skip
+
+BY_NAME: Mapping[str, Option] = {option.name: option for option in OPTIONS}
+TABLE_KEYS = frozenset(option.key for option in OPTIONS if option.key)
+
+
+def option(name: str) -> Option:
+    """The row of `name`; KeyError names the options that exist."""
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"no option {name!r} (options: {', '.join(BY_NAME)})") from None
+
+
+def argparse_kwargs(row: Option) -> dict[str, Any]:
+    """Keyword arguments of `parser.addoption` for one row (None default: "not given")."""
+    kwargs: dict[str, Any] = {"dest": row.dest, "default": None, "help": _help(row)}
+    if row.kind == "flag":
+        kwargs["action"] = "store_true"
+    else:
+        kwargs["metavar"] = row.metavar
+    if row.kind == "optional":
+        kwargs.update(nargs="?", const="")
+    return kwargs
+
+
+def _help(row: Option) -> str:
+    default = f" (default {row.default})" if row.default and row.kind != "flag" else ""
+    return f"{row.help}{default}."
+
+
+def markdown_table() -> str:
+    """The README's option table, made from OPTIONS (a test keeps the README equal to it)."""
+    lines = [
+        "| option | environment | ini / `[tool.stonks-sandbox]` key | default | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for row in OPTIONS:
+        usage = row.flag if row.kind == "flag" else f"{row.flag} {row.metavar}"
+        if row.kind == "optional":
+            usage = f"{row.flag} [{row.metavar}]"
+        keys = " / ".join(f"`{k}`" for k in (row.ini, row.key) if k) or "-"
+        env = f"`{row.env}`" if row.env else "-"
+        default = f"`{row.default}`" if row.default else "-"
+        lines.append(f"| `{usage}` | {env} | {keys} | {default} | {row.help} |")
+    return "\n".join(lines)

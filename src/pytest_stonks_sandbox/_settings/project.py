@@ -1,0 +1,148 @@
+"""What the sandbox holds, read from the project's `[tool.stonks-sandbox]` table."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_stonks_sandbox._core.errors import ConfigError
+from pytest_stonks_sandbox._settings.options import TABLE_KEYS
+
+TABLE = "tool.stonks-sandbox"
+INFRA_COMPONENTS = ("postgres", "redis", "s3")
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One application service: how to run it locally and how to check it."""
+
+    name: str
+    command: tuple[str, ...]
+    cwd: Path
+    port_env: str = "PORT"
+    health: str = "/health"
+    ready: str = "/ready"
+    client: str = ""
+    image: str = ""
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """The sandbox declaration of a project; paths are absolute."""
+
+    root: Path
+    database: str = "stonks"
+    api_key_header: str = "X-API-Key"
+    buckets: tuple[str, ...] = ()
+    migrations: Path | None = None
+    seeds: Path | None = None
+    objects: Path | None = None
+    seed_ids: Path | None = None
+    k8s_manifests: Path | None = None
+    services: tuple[ServiceSpec, ...] = ()
+    service_env: Mapping[str, str] = field(default_factory=dict)
+    binaries: Mapping[str, str] = field(default_factory=dict)
+    ports: Mapping[str, int] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def service(self, name: str) -> ServiceSpec:
+        for spec in self.services:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+def load_project(root: Path, pyproject: Path | None = None) -> ProjectConfig:
+    """Read `[tool.stonks-sandbox]` from `pyproject` (default: root/pyproject.toml)."""
+    path = pyproject or root / "pyproject.toml"
+    if not path.is_file():
+        return ProjectConfig(root=root)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"is not valid TOML ({exc}).", "correct the file.") from exc
+    table = document.get("tool", {}).get("stonks-sandbox", {})
+    if not isinstance(table, dict):
+        raise ConfigError(TABLE, f"in {path} must be a table.", "write [tool.stonks-sandbox].")
+    return parse_project(table, root=path.parent, source=str(path))
+
+
+def parse_project(table: Mapping[str, Any], root: Path, source: str = TABLE) -> ProjectConfig:
+    """Validate the table and build a ProjectConfig; errors name the key and the file."""
+    where = f"[{TABLE}] in {source}"
+
+    def path_of(key: str) -> Path | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ConfigError(where, f"'{key}' must be a path string.", f'set {key} = "dir".')
+        return (root / value).resolve()
+
+    services_table = table.get("services", {})
+    if not isinstance(services_table, dict):
+        raise ConfigError(
+            where, "'services' must be a table of tables.", "see docs/architecture.md."
+        )
+    services = tuple(
+        _parse_service(name, spec, root, where) for name, spec in services_table.items()
+    )
+    buckets = table.get("buckets", [])
+    if not isinstance(buckets, list) or not all(isinstance(b, str) for b in buckets):
+        raise ConfigError(where, "'buckets' must be a list of bucket names.", 'buckets = ["a"].')
+    ports = table.get("ports", {})
+    if not isinstance(ports, dict) or not all(
+        isinstance(p, int) and 0 < p < 65536 for p in ports.values()
+    ):
+        raise ConfigError(where, "'ports' must map components to port numbers.", "postgres = 15432")
+    return ProjectConfig(
+        root=root,
+        database=str(table.get("database", "stonks")),
+        api_key_header=str(table.get("api_key_header", "X-API-Key")),
+        buckets=tuple(buckets),
+        migrations=path_of("migrations"),
+        seeds=path_of("seeds"),
+        objects=path_of("objects"),
+        seed_ids=path_of("seed_ids"),
+        k8s_manifests=path_of("k8s_manifests"),
+        services=services,
+        service_env=_string_table(table.get("service-env", {}), "service-env", where),
+        binaries=_string_table(table.get("binaries", {}), "binaries", where),
+        ports=dict(ports),
+        options={k: table[k] for k in sorted(TABLE_KEYS) if k in table},
+    )
+
+
+def _parse_service(name: str, spec: Any, root: Path, where: str) -> ServiceSpec:
+    if not isinstance(spec, dict):
+        raise ConfigError(where, f"service '{name}' must be a table.", "see docs/architecture.md.")
+    command = spec.get("command")
+    if not isinstance(command, list) or not command or not all(isinstance(c, str) for c in command):
+        raise ConfigError(
+            where,
+            f"service '{name}' needs 'command', a non-empty list of strings.",
+            'command = ["{python}", "-m", "uvicorn", "pkg.app:app", "--port", "{port}"]',
+        )
+    if name in INFRA_COMPONENTS:
+        raise ConfigError(where, f"'{name}' is an infrastructure component name.", "rename it.")
+    return ServiceSpec(
+        name=name,
+        command=tuple(command),
+        cwd=(root / str(spec.get("cwd", "."))).resolve(),
+        port_env=str(spec.get("port_env", "PORT")),
+        health=str(spec.get("health", "/health")),
+        ready=str(spec.get("ready", "/ready")),
+        client=str(spec.get("client", "")),
+        image=str(spec.get("image", "")),
+        env=_string_table(spec.get("env", {}), f"services.{name}.env", where),
+    )
+
+
+def _string_table(value: Any, key: str, where: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError(where, f"'{key}' must be a table of strings.", f"[{TABLE}.{key}]")
+    return {str(k): str(v) for k, v in value.items()}

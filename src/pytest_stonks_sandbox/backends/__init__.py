@@ -1,1 +1,0 @@
-"""Backends: local processes, Kubernetes, or an already running (kept) sandbox."""
