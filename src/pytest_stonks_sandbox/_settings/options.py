@@ -129,9 +129,11 @@ def markdown_table() -> str:
         "|---|---|---|---|---|",
     ]
     for row in OPTIONS:
-        usage = row.flag if row.kind == "flag" else f"{row.flag} {row.metavar}"
-        if row.kind == "optional":
-            usage = f"{row.flag} [{row.metavar}]"
+        usage = {
+            "flag": row.flag,
+            "value": f"{row.flag}={row.metavar}",
+            "optional": f"{row.flag}[={row.metavar}]",
+        }[row.kind]
         keys = " / ".join(f"`{k}`" for k in (row.ini, row.key) if k) or "-"
         env = f"`{row.env}`" if row.env else "-"
         default = f"`{row.default}`" if row.default else "-"
