@@ -27,7 +27,7 @@ def test_names_flags_and_spellings_are_unique() -> None:
         values = [getattr(row, attribute) for row in OPTIONS if getattr(row, attribute)]
         assert len(values) == len(set(values)), attribute
     assert set(BY_NAME) == {row.name for row in OPTIONS}
-    assert TABLE_KEYS == {row.key for row in OPTIONS if row.key}
+    assert {row.key for row in OPTIONS if row.key} == TABLE_KEYS
 
 
 def test_every_option_reaches_pytest(pytester: pytest.Pytester) -> None:
