@@ -119,7 +119,7 @@ def argparse_kwargs(row: Option) -> dict[str, Any]:
 
 def _help(row: Option) -> str:
     default = f" (default {row.default})" if row.default and row.kind != "flag" else ""
-    return f"{row.help}{default}."
+    return f"{row.help}{default}.".replace("%", "%%")  # argparse formats help with %
 
 
 def markdown_table() -> str:
