@@ -11,12 +11,12 @@ from sandbox_helpers import Inner, run_dirs
 
 from pytest_stonks_sandbox._core.errors import ConfigError
 from pytest_stonks_sandbox._settings.config import (
-    DEFAULT_STATE_FILE,
     RUN_ID_PATTERN,
     OptionError,
     new_run_id,
     resolve,
 )
+from pytest_stonks_sandbox._settings.options import DEFAULT_STATE_FILE
 from pytest_stonks_sandbox._settings.project import ProjectConfig, parse_project
 
 ROOT = Path("/srv/project")

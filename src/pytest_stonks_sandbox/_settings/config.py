@@ -17,11 +17,10 @@ from typing import Any, TypeVar
 
 from pytest_stonks_sandbox._settings.options import (
     BACKENDS,
-    DEFAULT_RESULTS,
-    DEFAULT_STATE_FILE,
     KEEP_POLICIES,
     BackendName,
     KeepPolicy,
+    ValueType,
     option,
 )
 from pytest_stonks_sandbox._settings.project import ProjectConfig
@@ -98,12 +97,14 @@ class Sources:
             return self.table[row.key], f"[tool.stonks-sandbox] key '{row.key}'"
         return None
 
-    def get(self, name: str, default: T, convert: Callable[[Any, str], T]) -> T:
+    def value(self, name: str, backend: str = "local") -> Any:
+        """The option's value, converted and checked by its type; its default when unset."""
+        row = option(name)
         found = self.lookup(name)
         if found is None:
-            return default
+            return row.default_for(backend)
         value, source = found
-        return convert(value, f"{option(name).flag} (from {source})")
+        return CONVERTERS[row.type](value, f"{row.flag} (from {source})")
 
 
 def _choice(choices: tuple[T, ...]) -> Callable[[Any, str], T]:
@@ -162,6 +163,19 @@ def _namespace(value: Any, where: str) -> str:
     return text
 
 
+CONVERTERS: Mapping[ValueType, Callable[[Any, str], Any]] = {
+    "bool": _boolean,
+    "text": _text,
+    "path": _text,  # made absolute against the rootdir by `resolve`
+    "seconds": _positive_float,
+    "backend": _choice(BACKENDS),
+    "keep": _choice(KEEP_POLICIES),
+    "run-id": _run_id,
+    "namespace": _namespace,
+    "bool-or-path": _text,  # 1/0 or a path: `resolve` tells them apart
+}
+
+
 def new_run_id() -> str:
     """A unique, sortable, DNS-safe run id: time plus randomness."""
     return f"{time.strftime('%m%d%H%M%S')}-{secrets.token_hex(3)}"
@@ -176,24 +190,22 @@ def resolve(
 ) -> SandboxConfig:
     """Build the frozen config; raises OptionError naming the option and its source."""
     sources = Sources(cli, env, ini, project.options)
-    enabled = sources.get("sandbox", False, _boolean)
-    keep: KeepPolicy = sources.get("keep", "never", _choice(KEEP_POLICIES))
-    if sources.get("skip-teardown", False, _boolean):
-        keep = "always"
-    state_file = _path(sources.get("state-file", DEFAULT_STATE_FILE, _text), rootdir)
+    enabled: bool = sources.value("sandbox")
+    keep: KeepPolicy = "always" if sources.value("skip-teardown") else sources.value("keep")
+    state_file = _path(sources.value("state-file"), rootdir)
     # `--sandbox-reuse` alone, or STONKS_SANDBOX_REUSE=1: the state file; any other text: a path.
-    reuse_value = sources.get("sandbox-reuse", None, _text)
+    reuse_value: str | None = sources.value("sandbox-reuse")
     if reuse_value is not None and cli.get("sandbox-reuse") is None:
         meaning = _boolean_or_path(reuse_value)  # from the environment: 1/0 or a path
         reuse_value = None if meaning is False else "" if meaning else reuse_value
     if reuse_value:
         state_file = _path(reuse_value, rootdir)
     reuse = reuse_value is not None
-    backend: BackendName = "attach" if reuse else sources.get("backend", "local", _choice(BACKENDS))
-    run_id = sources.get("run-id", "", _run_id) or new_run_id()
-    namespace = sources.get("namespace", f"stonks-inttest-{run_id}", _namespace)
-    image_tag = sources.get("image-tag", "", _text)
-    gc_only = sources.get("sandbox-gc", False, _boolean)
+    backend: BackendName = "attach" if reuse else sources.value("backend")
+    run_id: str = sources.value("run-id") or new_run_id()
+    namespace: str = sources.value("namespace") or f"stonks-inttest-{run_id}"
+    image_tag: str = sources.value("image-tag")
+    gc_only: bool = sources.value("sandbox-gc")
     if backend == "kubernetes" and not image_tag and not gc_only:
         raise OptionError(
             "--image-tag: the kubernetes backend needs the tag of the service images "
@@ -208,16 +220,10 @@ def resolve(
         keep=keep,
         state_file=state_file,
         reuse=reuse,
-        results_path=_path(sources.get("results", DEFAULT_RESULTS, _text), rootdir),
-        # Pulling images and scheduling pods takes longer than starting local processes.
-        timeout_s=sources.get(
-            "timeout", 300.0 if backend == "kubernetes" else 60.0, _positive_float
-        ),
-        # metrics-server has a new figure every 15 s; sampling faster only adds API calls.
-        memory_interval_s=sources.get(
-            "memory-interval", 5.0 if backend == "kubernetes" else 1.0, _positive_float
-        ),
-        enforce_budgets=sources.get("enforce-budgets", False, _boolean),
+        results_path=_path(sources.value("results"), rootdir),
+        timeout_s=sources.value("timeout", backend),
+        memory_interval_s=sources.value("memory-interval", backend),
+        enforce_budgets=sources.value("enforce-budgets"),
         base_dir=base_dir(env),
         project=project,
         gc_only=gc_only,

@@ -37,10 +37,31 @@ class Option:
     ini: str | None
     key: str | None
     type: ValueType
-    default: str
     help: str
+    default: Any = None
+    kubernetes_default: Any = None
+    default_doc: str | None = None
     kind: Kind = "value"
     metavar: str | None = None
+
+    def default_for(self, backend: str) -> Any:
+        """The default value, which may differ on the kubernetes backend."""
+        if backend == "kubernetes" and self.kubernetes_default is not None:
+            return self.kubernetes_default
+        return self.default
+
+    @property
+    def documented_default(self) -> str:
+        """The default as the README and `--help` show it."""
+        if self.default_doc is not None:
+            return self.default_doc
+        if self.type == "bool":
+            return "off"
+        text = "" if self.default is None else f"{self.default:g}" if isinstance(
+            self.default, float) else str(self.default)  # fmt: skip
+        if self.kubernetes_default is not None:
+            text += f"; {self.kubernetes_default:g} on kubernetes"
+        return text
 
     @property
     def dest(self) -> str:
@@ -49,48 +70,55 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("sandbox", "--sandbox", "STONKS_SANDBOX", None, None, "bool", "off",
+    Option("sandbox", "--sandbox", "STONKS_SANDBOX", None, None, "bool",
            "provision the sandbox for this run, seed it, run the tests, tear it down",
-           kind="flag"),
+           default=False, kind="flag"),
     Option("backend", "--sandbox-backend", "STONKS_SANDBOX_BACKEND", "sandbox_backend", "backend",
-           "backend", "local", f"where the sandbox runs: {', '.join(BACKENDS)}", metavar="NAME"),
+           "backend", f"where the sandbox runs: {', '.join(BACKENDS)}", default="local",
+           metavar="NAME"),
     Option("image-tag", "--image-tag", "STONKS_SANDBOX_IMAGE_TAG", "sandbox_image_tag",
-           "image-tag", "text", "", "tag of the service images (kubernetes backend)",
+           "image-tag", "text", "tag of the service images (kubernetes backend)", default="",
            metavar="TAG"),
     Option("namespace", "--namespace", "STONKS_SANDBOX_NAMESPACE", "sandbox_namespace",
-           "namespace", "namespace", "stonks-inttest-<run-id>", "namespace of the sandbox",
-           metavar="NAME"),
+           "namespace", "namespace", "namespace of the sandbox",
+           default_doc="stonks-inttest-<run-id>", metavar="NAME"),
     Option("run-id", "--run-id", "STONKS_SANDBOX_RUN_ID", None, None, "run-id",
-           "time + random", "run id (lowercase letters, digits, dashes)", metavar="ID"),
-    Option("keep", "--keep", "STONKS_SANDBOX_KEEP", "sandbox_keep", "keep", "keep", "never",
-           f"leave the sandbox running: {', '.join(KEEP_POLICIES)}", metavar="WHEN"),
-    Option("skip-teardown", "--skip-teardown", None, None, None, "bool", "off",
-           "same as --keep always", kind="flag"),
+           "run id (lowercase letters, digits, dashes)", default_doc="time + random",
+           metavar="ID"),
+    Option("keep", "--keep", "STONKS_SANDBOX_KEEP", "sandbox_keep", "keep", "keep",
+           f"leave the sandbox running: {', '.join(KEEP_POLICIES)}", default="never",
+           metavar="WHEN"),
+    Option("skip-teardown", "--skip-teardown", None, None, None, "bool",
+           "same as --keep always", default=False, kind="flag"),
     Option("sandbox-reuse", "--sandbox-reuse", "STONKS_SANDBOX_REUSE", None, None,
-           "bool-or-path", "off",
+           "bool-or-path",
            f"attach to a kept sandbox through its state file (default {DEFAULT_STATE_FILE}; "
-           "the environment takes 1 or a path)", kind="optional", metavar="STATE_FILE"),
+           "the environment takes 1 or a path)", default_doc="off", kind="optional",
+           metavar="STATE_FILE"),
     Option("state-file", "--sandbox-state-file", "STONKS_SANDBOX_STATE_FILE",
-           "sandbox_state_file", "state-file", "path", DEFAULT_STATE_FILE,
-           "where --keep writes the sandbox state", metavar="PATH"),
+           "sandbox_state_file", "state-file", "path", "where --keep writes the sandbox state",
+           default=DEFAULT_STATE_FILE, metavar="PATH"),
     Option("results", "--results", "STONKS_SANDBOX_RESULTS", "sandbox_results", "results",
-           "path", DEFAULT_RESULTS,
+           "path",
            "the results contract; write it with '=' (--results=PATH): pytest takes a separate "
-           "value that names an existing file into its rootdir choice", metavar="PATH"),
+           "value that names an existing file into its rootdir choice",
+           default=DEFAULT_RESULTS, metavar="PATH"),
+    # Pulling images and scheduling pods takes longer than starting local processes.
     Option("timeout", "--sandbox-timeout", "STONKS_SANDBOX_TIMEOUT", "sandbox_timeout", "timeout",
-           "seconds", "60; 300 on kubernetes", "readiness timeout per component",
-           metavar="SECONDS"),
+           "seconds", "readiness timeout per component", default=60.0,
+           kubernetes_default=300.0, metavar="SECONDS"),
+    # metrics-server has a new figure every 15 s; sampling faster only adds API calls.
     Option("memory-interval", "--sandbox-memory-interval", "STONKS_SANDBOX_MEMORY_INTERVAL",
-           "sandbox_memory_interval", "memory-interval", "seconds", "1; 5 on kubernetes",
-           "memory sampling interval", metavar="SECONDS"),
+           "sandbox_memory_interval", "memory-interval", "seconds", "memory sampling interval",
+           default=1.0, kubernetes_default=5.0, metavar="SECONDS"),
     Option("enforce-budgets", "--sandbox-enforce-budgets", "STONKS_SANDBOX_ENFORCE_BUDGETS",
-           "sandbox_enforce_budgets", "enforce-budgets", "bool", "off",
+           "sandbox_enforce_budgets", "enforce-budgets", "bool",
            "a breached speed budget (seed < 30 s, API validation < 60 s, pipeline < 10 min, "
-           "load P95 < 2 s, load errors < 5 %) fails the run", kind="flag"),
-    Option("sandbox-gc", "--sandbox-gc", None, None, None, "bool", "off",
+           "load P95 < 2 s, load errors < 5 %) fails the run", default=False, kind="flag"),
+    Option("sandbox-gc", "--sandbox-gc", None, None, None, "bool",
            "remove every sandbox left behind by killed or kept runs, then exit (with "
            "--sandbox-backend=kubernetes: this host's sandbox namespaces of ended runs too)",
-           kind="flag"),
+           default=False, kind="flag"),
 )  # fmt: skip
 
 BY_NAME: Mapping[str, Option] = {option.name: option for option in OPTIONS}
@@ -118,7 +146,8 @@ def argparse_kwargs(row: Option) -> dict[str, Any]:
 
 
 def _help(row: Option) -> str:
-    default = f" (default {row.default})" if row.default and row.kind != "flag" else ""
+    shown = row.documented_default
+    default = f" (default {shown})" if shown and row.kind != "flag" else ""
     return f"{row.help}{default}.".replace("%", "%%")  # argparse formats help with %
 
 
@@ -136,6 +165,6 @@ def markdown_table() -> str:
         }[row.kind]
         keys = " / ".join(f"`{k}`" for k in (row.ini, row.key) if k) or "-"
         env = f"`{row.env}`" if row.env else "-"
-        default = f"`{row.default}`" if row.default else "-"
+        default = f"`{row.documented_default}`" if row.documented_default else "-"
         lines.append(f"| `{usage}` | {env} | {keys} | {default} | {row.help} |")
     return "\n".join(lines)
