@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -17,6 +17,9 @@ from pytest_stonks_sandbox._plugin.keys import SESSION_KEY
 from pytest_stonks_sandbox._settings.config import OptionError, SandboxConfig, resolve
 from pytest_stonks_sandbox._settings.options import OPTIONS, argparse_kwargs
 from pytest_stonks_sandbox._settings.project import load_project
+
+if TYPE_CHECKING:
+    from pytest_stonks_sandbox._plugin.pages import PagesPlugin
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     config.pluginmanager.register(fixtures, "stonks_sandbox_fixtures")
     config.pluginmanager.register(client_fixtures(cfg.project), "stonks_sandbox_clients")
+    pages = _pages_plugin(cfg, config)
     if not cfg.enabled:
         return
     from pytest_stonks_sandbox._plugin.session import SandboxSession
@@ -68,10 +72,27 @@ def pytest_configure(config: pytest.Config) -> None:
     session = SandboxSession(cfg, config, ControllerLink.of(config) if xdist else None)
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "stonks_sandbox_session")
+    if pages is not None:
+        pages.session, session.frontend = session, pages
     if xdist:
         config.pluginmanager.register(XdistBridge(session), "stonks_sandbox_xdist")
     if not hasattr(config, "workerinput"):
         _install_sigterm_handler(config)
+
+
+def _pages_plugin(cfg: SandboxConfig, config: pytest.Config) -> PagesPlugin | None:
+    """The page items' plugin when the project declares a page manifest."""
+    from pytest_stonks_sandbox._plugin.pages import PagesPlugin, read_manifest
+
+    try:
+        manifest = read_manifest(cfg.project)
+    except SandboxError as exc:
+        raise pytest.UsageError(exc.explain()) from exc
+    if manifest is None:
+        return None
+    plugin = PagesPlugin(manifest, config)
+    config.pluginmanager.register(plugin, "stonks_sandbox_pages")
+    return plugin
 
 
 def _project_file(config: pytest.Config) -> Path | None:

@@ -6,7 +6,6 @@ any pytest-asyncio loop scope; timing still goes into the run's one recorder.
 
 from __future__ import annotations
 
-import runpy
 from collections.abc import AsyncIterator, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -123,8 +122,7 @@ def seed_ids(request: pytest.FixtureRequest, sandbox: Sandbox) -> Mapping[str, A
     path = _session(request).cfg.project.seed_ids
     if path is None:
         pytest.fail("no seed_ids module is declared in [tool.stonks-sandbox] (seed_ids = ...)")
-    values = runpy.run_path(str(path))
-    return MappingProxyType({k: v for k, v in values.items() if k.isupper()})
+    return MappingProxyType(_session(request).cfg.project.seed_constants())
 
 
 @pytest.fixture

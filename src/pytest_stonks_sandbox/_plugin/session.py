@@ -53,6 +53,19 @@ class Controller(Protocol):
         """Have the controller act on a component."""
 
 
+class Frontend(Protocol):
+    """The page checks of the run (`pages.PagesPlugin`), as the session ends them."""
+
+    def preflight(self, items: list[pytest.Item]) -> None:
+        """Raise SandboxError when the selected pages cannot be checked (no browser)."""
+
+    def close(self) -> None:
+        """End the browser."""
+
+    def order(self, entries: list[dict[str, Any]]) -> None:
+        """Sort the contract's page entries in manifest order."""
+
+
 class SandboxSession:
     """Provisions on demand, watches the run, tears down on every path, writes the contract."""
 
@@ -70,6 +83,7 @@ class SandboxSession:
         self.routes: dict[str, RouteTemplates] = {}
         self.test_lock: Path | None = controller.test_lock if controller else None
         self.document: dict[str, Any] | None = None
+        self.frontend: Frontend | None = None
 
     # --- provisioning -------------------------------------------------------------------
     def progress(self, text: str) -> None:
@@ -151,6 +165,34 @@ class SandboxSession:
         if not self.is_worker:
             self.clock.begin("tests")
 
+    def enter_frontend(self) -> None:
+        """The first page check starts: the tests stage ends, the frontend stage begins."""
+        if self.is_worker or self.clock.is_open("frontend"):
+            return
+        self._end_tests()
+        self.clock.begin("frontend")
+
+    def _end_tests(self) -> None:
+        if self.clock.is_open("tests"):
+            failed = self.record.tally.failed
+            seconds = self.clock.end("tests", "failed" if failed else "passed")
+            total = self.record.tally.counts["total"]
+            self.progress(f"tests: {total} run, {failed} failed in {seconds:.2f} s")
+
+    def _end_frontend(self) -> None:
+        pages = self.record.pages
+        if self.frontend is not None:
+            self.frontend.close()
+            self.frontend.order(pages)
+        if not self.clock.is_open("frontend"):
+            reason = "no page was run" if self.frontend else "no frontend pages are declared"
+            self.clock.skip("frontend", reason)
+            return
+        failed = sum(1 for page in pages if page["status"] != "passed")
+        detail = f"{len(pages)} pages, {failed} failed"
+        seconds = self.clock.end("frontend", "failed" if failed else "passed", detail)
+        self.progress(f"frontend: {detail} in {seconds:.2f} s")
+
     # --- hooks --------------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
@@ -158,6 +200,12 @@ class SandboxSession:
             return
         if session.testsfailed and not session.config.option.continue_on_collection_errors:
             return
+        if self.frontend is not None:
+            try:
+                self.frontend.preflight(session.items)
+            except SandboxError as exc:
+                self.record.infra_error = exc
+                pytest.exit(exc.explain(), returncode=EXIT_INFRA)
         if any(self.uses_sandbox(getattr(item, "fixturenames", ())) for item in session.items):
             self.provision_or_exit()
         self.begin_tests()
@@ -189,12 +237,8 @@ class SandboxSession:
         # pytest reports broken test modules as "interrupted"; they are test failures here.
         collect_errors = record.tally.collect_errors
         interrupted = stopped and not collect_errors
-        if self.clock.is_open("tests"):
-            failed = record.tally.failed
-            seconds = self.clock.end("tests", "failed" if failed else "passed")
-            total = record.tally.counts["total"]
-            self.progress(f"tests: {total} run, {failed} failed in {seconds:.2f} s")
-        self.clock.skip("frontend", "no frontend pages are declared")
+        self._end_tests()
+        self._end_frontend()
         if record.memory is not None:
             record.memory.stop()
         code = EXIT_FAILED if stopped and collect_errors else int(exitstatus)

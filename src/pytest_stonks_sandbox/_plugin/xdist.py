@@ -26,6 +26,7 @@ from pytest_stonks_sandbox._plugin.session import SandboxSession
 WORKER_INPUT_KEY = "stonks_sandbox"
 LATENCY_KEY = "stonks_latency"
 LOAD_KEY = "stonks_load"
+PAGES_KEY = "stonks_pages"
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class XdistBridge:
         if LATENCY_KEY in output:
             record.latency.merge(LatencyRecorder.decode(output[LATENCY_KEY]))
         record.load.extend(json.loads(output.get(LOAD_KEY, "[]")))
+        record.pages.extend(json.loads(output.get(PAGES_KEY, "[]")))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -124,6 +126,7 @@ class XdistBridge:
         if hasattr(config, "workeroutput"):
             config.workeroutput[LATENCY_KEY] = record.latency.encode()
             config.workeroutput[LOAD_KEY] = json.dumps(record.load)
+            config.workeroutput[PAGES_KEY] = json.dumps(record.pages)
             return
         if self.fault_server is not None:
             self.fault_server.stop()

@@ -62,10 +62,16 @@ class SandboxConfig:
     base_dir: Path
     project: ProjectConfig
     gc_only: bool = False
+    browser: str = ""
 
     @property
     def run_dir(self) -> Path:
         return self.base_dir / self.run_id
+
+    @property
+    def artifacts_dir(self) -> Path:
+        """Evidence of failures (page screenshots, traces), beside the results contract."""
+        return self.results_path.parent / "inttest-artifacts"
 
 
 class Sources:
@@ -227,6 +233,7 @@ def resolve(
         base_dir=base_dir(env),
         project=project,
         gc_only=gc_only,
+        browser=sources.value("browser"),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import runpy
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,11 +44,19 @@ class ProjectConfig:
     objects: Path | None = None
     seed_ids: Path | None = None
     k8s_manifests: Path | None = None
+    pages: Path | None = None
     services: tuple[ServiceSpec, ...] = ()
     service_env: Mapping[str, str] = field(default_factory=dict)
     binaries: Mapping[str, str] = field(default_factory=dict)
     ports: Mapping[str, int] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+
+    def seed_constants(self) -> dict[str, Any]:
+        """The UPPER_CASE constants of the seed_ids module (empty when none is declared)."""
+        if self.seed_ids is None:
+            return {}
+        values = runpy.run_path(str(self.seed_ids))
+        return {key: value for key, value in values.items() if key.isupper()}
 
     def service(self, name: str) -> ServiceSpec:
         for spec in self.services:
@@ -109,6 +118,7 @@ def parse_project(table: Mapping[str, Any], root: Path, source: str = TABLE) -> 
         objects=path_of("objects"),
         seed_ids=path_of("seed_ids"),
         k8s_manifests=path_of("k8s_manifests"),
+        pages=path_of("pages"),
         services=services,
         service_env=_string_table(table.get("service-env", {}), "service-env", where),
         binaries=_string_table(table.get("binaries", {}), "binaries", where),

@@ -1,0 +1,365 @@
+"""Checking pages in a real headless Chromium, the way a user sees them.
+
+One browser per process, on a thread of its own with its own event loop (Playwright's async API;
+pytest and pytest-asyncio keep the main thread). Pages are checked concurrently, a bounded number
+at a time, each in one of a few reused browser contexts. For every page: it loads and settles
+(`<html data-state="ready">`), makes no console error, uncaught error or failed request, makes
+every declared API call with a 2xx answer and non-empty JSON, shows every key field, and has no
+serious or critical accessibility violation (axe-core) that the manifest does not allow. Every
+request is timed into the run's latency recorder; a failed page leaves a screenshot, its console
+log and a Playwright trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pytest_stonks_sandbox._core.errors import ProvisionError
+from pytest_stonks_sandbox._measure.histograms import LatencyRecorder, RouteKey
+from pytest_stonks_sandbox._measure.routes import RouteTemplates, normalise_path
+from pytest_stonks_sandbox._pages.browser import LAUNCH_ARGS, playwright_api
+from pytest_stonks_sandbox._pages.manifest import Manifest, PageSpec
+from pytest_stonks_sandbox._pages.result import BLOCKING_IMPACTS, CallRecord, PageResult
+
+DEFAULT_CONCURRENCY = 4
+SETTLED = "() => document.documentElement.dataset.state"
+NAVIGATION = """() => {
+  const n = performance.getEntriesByType("navigation")[0];
+  return n ? {ttfb_ms: n.responseStart, dom_content_loaded_ms: n.domContentLoadedEventEnd,
+              load_ms: n.loadEventEnd} : {};
+}"""
+AXE_RUN = """async () => {
+  const r = await axe.run(document, {resultTypes: ["violations"]});
+  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length}));
+}"""
+CLOSE_TIMEOUT_S = 10.0
+
+
+@cache
+def axe_source() -> str:
+    """The axe-core build shipped with the plugin (see _pages/vendor/axe-core.VERSION)."""
+    vendor = resources.files("pytest_stonks_sandbox").joinpath("_pages/vendor/axe.min.js")
+    return vendor.read_text(encoding="utf-8")
+
+
+class PageChecker:
+    """Checks manifest pages against `base_url`; `check` blocks, `close` ends the browser."""
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        base_url: str,
+        browser: str,
+        recorder: LatencyRecorder,
+        routes: Mapping[str, RouteTemplates],
+        artifacts_dir: Path,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> None:
+        self.manifest = manifest
+        self.base_url = base_url.rstrip("/")
+        self.browser_path = browser
+        self.recorder = recorder
+        self.routes = routes
+        self.artifacts_dir = artifacts_dir
+        self.concurrency = concurrency
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="stonks-pages", daemon=True
+        )
+        self._thread.start()
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._contexts: asyncio.Queue[Any] | None = None
+
+    # --- the caller's side ----------------------------------------------------------------
+    def check(self, specs: Sequence[PageSpec]) -> list[PageResult]:
+        """Check `specs` concurrently; one result each, in the same order."""
+        future = asyncio.run_coroutine_threadsafe(self._check_all(list(specs)), self._loop)
+        try:
+            return _result(future)
+        except BaseException:
+            future.cancel()
+            raise
+
+    def close(self) -> None:
+        """Close the browser and stop the thread (bounded: a hung browser is left to exit)."""
+        if self._loop.is_closed():
+            return
+        future = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
+        try:
+            future.result(CLOSE_TIMEOUT_S)
+        except Exception:
+            future.cancel()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(CLOSE_TIMEOUT_S)
+        if not self._thread.is_alive():
+            self._loop.close()
+
+    # --- the browser's side ---------------------------------------------------------------
+    async def _start(self) -> asyncio.Queue[Any]:
+        if self._contexts is not None:
+            return self._contexts
+        api = playwright_api()
+        self._playwright = await api.async_playwright().start()
+        try:
+            self._browser = await self._playwright.chromium.launch(
+                executable_path=self.browser_path, headless=True, args=list(LAUNCH_ARGS)
+            )
+        except api.Error as exc:
+            raise ProvisionError(
+                "browser",
+                f"Chromium at {self.browser_path} did not start ({str(exc).splitlines()[0]}).",
+                "check that it runs: `chromium --headless --no-sandbox --dump-dom about:blank`.",
+            ) from exc
+        contexts: asyncio.Queue[Any] = asyncio.Queue()
+        for _ in range(self.concurrency):
+            context = await self._browser.new_context(viewport={"width": 1280, "height": 900})
+            await context.tracing.start(screenshots=True, snapshots=True)
+            contexts.put_nowait(context)
+        self._contexts = contexts
+        return contexts
+
+    async def _check_all(self, specs: list[PageSpec]) -> list[PageResult]:
+        contexts = await self._start()
+
+        async def one(spec: PageSpec) -> PageResult:
+            context = await contexts.get()
+            try:
+                return await self._check(context, spec)
+            finally:
+                contexts.put_nowait(context)
+
+        return list(await asyncio.gather(*(one(spec) for spec in specs)))
+
+    async def _shutdown(self) -> None:
+        if self._browser is not None:
+            await self._browser.close()
+        if self._playwright is not None:
+            await self._playwright.stop()
+
+    async def _check(self, context: Any, spec: PageSpec) -> PageResult:
+        api = playwright_api()
+        result = PageResult(spec.name, spec.path, self.base_url + spec.path)
+        started = time.perf_counter()
+        deadline = started + self.manifest.timeout_s
+        await context.tracing.start_chunk(title=spec.name)
+        page = await context.new_page()
+        watch = _Watch(self, result)
+        watch.attach(page)
+        try:
+            await page.goto(result.url, wait_until="load", timeout=_ms_left(deadline))
+            await page.wait_for_function(SETTLED, timeout=_ms_left(deadline))
+            await watch.quiet(deadline)
+            await self._inspect(page, spec, result)
+        except api.TimeoutError:
+            result.problems.append(
+                f"did not settle within {self.manifest.timeout_s:g} s "
+                '(<html data-state="ready"> never set)'
+            )
+        except api.Error as exc:
+            result.problems.append(f"could not be loaded: {str(exc).splitlines()[0]}")
+        await watch.finish()
+        watch.judge(spec)
+        result.seconds = time.perf_counter() - started
+        await self._evidence(context, page, result, watch.log)
+        await page.close()
+        return result
+
+    async def _inspect(self, page: Any, spec: PageSpec, result: PageResult) -> None:
+        state = await page.evaluate(SETTLED)
+        if state != "ready":
+            error = await page.evaluate("() => document.documentElement.dataset.error || ''")
+            result.problems.append(f"reported state {state!r}: {error}".rstrip(": "))
+        result.navigation = {
+            key: round(float(value), 3) for key, value in (await page.evaluate(NAVIGATION)).items()
+        }
+        for key_field in spec.fields:
+            texts = [t.strip() for t in await page.locator(key_field.selector).all_inner_texts()]
+            found = bool(texts) and (key_field.text is None or key_field.text in texts)
+            result.fields.append(
+                {"selector": key_field.selector, "text": key_field.text, "found": found}
+            )
+            if not texts:
+                result.problems.append(f"key field {key_field.selector} is not on the page")
+            elif not found:
+                shown = ", ".join(repr(t) for t in texts[:5])
+                result.problems.append(
+                    f"key field {key_field} is missing: no element has that text (found {shown})"
+                )
+        await page.add_script_tag(content=axe_source())
+        for violation in await page.evaluate(AXE_RUN):
+            allowed = violation["id"] in spec.allow
+            result.violations.append({**violation, "allowed": allowed})
+            if violation.get("impact") in BLOCKING_IMPACTS and not allowed:
+                result.problems.append(
+                    f"accessibility: {violation['impact']} violation {violation['id']} "
+                    f"({violation['help']}) on {violation['nodes']} element(s)"
+                )
+
+    async def _evidence(self, context: Any, page: Any, result: PageResult, log: list[str]) -> None:
+        """A failed page leaves a full-page screenshot, its console log and a trace."""
+        if result.passed:
+            await context.tracing.stop_chunk()
+            return
+        directory = self.artifacts_dir / "pages" / result.name
+        directory.mkdir(parents=True, exist_ok=True)
+        files = {
+            "screenshot": directory / "screenshot.png",
+            "console": directory / "console.log",
+            "trace": directory / "trace.zip",
+        }
+        try:
+            await page.screenshot(path=str(files["screenshot"]), full_page=True, timeout=5000)
+        except playwright_api().Error:
+            del files["screenshot"]
+        files["console"].write_text("\n".join(log) + "\n", encoding="utf-8")
+        await context.tracing.stop_chunk(path=str(files["trace"]))
+        result.artifacts = {kind: str(path) for kind, path in files.items()}
+
+    # --- what a request was ---------------------------------------------------------------
+    def classify(self, url: str) -> tuple[str, str, bool]:
+        """(service, route template, through the gateway) of a request the page made."""
+        parts = urlsplit(url)
+        path = parts.path or "/"
+        prefix = self.manifest.gateway.split("{service}")[0]
+        if path.startswith(prefix):
+            service, _, rest = path[len(prefix) :].partition("/")
+            return service, self._route(service, "/" + rest), True
+        return self.manifest.service, self._route(self.manifest.service, path), False
+
+    def _route(self, service: str, path: str) -> str:
+        templates = self.routes.get(service)
+        return templates.match(path) if templates is not None else normalise_path(path)
+
+
+class _Watch:
+    """Everything one page does while it is checked: requests, console, errors."""
+
+    def __init__(self, checker: PageChecker, result: PageResult) -> None:
+        self.checker = checker
+        self.result = result
+        self.inflight = 0
+        self.tasks: list[asyncio.Task[None]] = []
+        self.log: list[str] = []
+
+    def attach(self, page: Any) -> None:
+        page.on("request", self._request)
+        page.on("requestfinished", self._finished)
+        page.on("requestfailed", self._failed)
+        page.on("console", self._console)
+        page.on("pageerror", self._page_error)
+
+    def _request(self, request: Any) -> None:
+        self.inflight += 1
+
+    def _finished(self, request: Any) -> None:
+        self.tasks.append(asyncio.ensure_future(self._record(request)))
+
+    def _failed(self, request: Any) -> None:
+        self.inflight -= 1
+        self.result.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
+        self._time(request, 0, error=True)
+
+    def _console(self, message: Any) -> None:
+        self.log.append(f"[{message.type}] {message.text}")
+        if message.type == "error":
+            self.result.console_errors.append(str(message.text))
+
+    def _page_error(self, error: Any) -> None:
+        self.log.append(f"[pageerror] {error}")
+        self.result.page_errors.append(str(error))
+
+    async def _record(self, request: Any) -> None:
+        try:
+            response = await request.response()
+            status = int(response.status) if response is not None else 0
+            ms = self._time(request, status, error=status >= 500 or status == 0)
+            service, route, gateway = self.checker.classify(request.url)
+            if status >= 400 or status == 0:
+                self.result.failed_requests.append(f"{request.method} {request.url}: {status}")
+            if gateway and response is not None:
+                self.result.calls.append(
+                    CallRecord(
+                        service,
+                        request.method,
+                        route,
+                        request.url,
+                        status,
+                        ms,
+                        await _nonempty_json(response),
+                    )
+                )
+        finally:
+            self.inflight -= 1
+
+    def _time(self, request: Any, status: int, error: bool) -> float:
+        """Record the request's latency (from the browser's own timing); its milliseconds."""
+        timing = request.timing
+        ms = max(float(timing.get("responseEnd", -1)), 0.0)
+        service, route, _ = self.checker.classify(request.url)
+        key = RouteKey(service, request.method, route)
+        self.checker.recorder.record(key, int(ms * 1_000_000), error)
+        return ms
+
+    async def quiet(self, deadline: float) -> None:
+        """Wait until no request is in flight (the page settled; stragglers finish)."""
+        while self.inflight > 0 and time.perf_counter() < deadline:
+            await asyncio.sleep(0.005)
+
+    async def finish(self) -> None:
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    def judge(self, spec: PageSpec) -> None:
+        """Turn what the page did into problems: errors, and the declared calls' answers."""
+        result = self.result
+        result.problems += [f"console error: {text}" for text in result.console_errors]
+        result.problems += [f"uncaught error: {text}" for text in result.page_errors]
+        result.problems += [f"failed request: {text}" for text in result.failed_requests]
+        for call in spec.calls:
+            made = [
+                c for c in result.calls
+                if (c.service, c.method, c.route) == (call.service, call.method, call.route)
+            ]  # fmt: skip
+            if not made:
+                result.problems.append(f"call {call} was never made")
+            for record in made:
+                if not 200 <= record.status < 300:
+                    result.problems.append(f"call {call} answered {record.status} ({record.url})")
+                elif record.nonempty is False:
+                    result.problems.append(f"call {call} returned no data ({record.url})")
+                elif record.nonempty is None:
+                    result.problems.append(f"call {call} did not return JSON ({record.url})")
+
+
+async def _nonempty_json(response: Any) -> bool | None:
+    try:
+        body = await response.body()
+        return bool(json.loads(body))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    except Exception:  # the body is gone (e.g. the page navigated away)
+        return None
+
+
+def _ms_left(deadline: float) -> float:
+    return max((deadline - time.perf_counter()) * 1000.0, 1.0)
+
+
+def _result(future: Future[list[PageResult]]) -> list[PageResult]:
+    """Wait in short slices so that Ctrl-C in the main thread is seen at once."""
+    while True:
+        try:
+            return future.result(0.1)
+        except TimeoutError:
+            continue
