@@ -14,6 +14,8 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import item_pages
+
 ITEMS = {
     "00000000-0000-4000-c100-000000000001": "alpha",
     "00000000-0000-4000-c100-000000000002": "beta",
@@ -42,15 +44,22 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def _send(self, status: int, body: object) -> None:
-        data = json.dumps(body).encode()
+        self._send_raw((status, "application/json", json.dumps(body).encode()))
+
+    def _send_raw(self, answer: tuple[int, str, bytes]) -> None:
+        status, content_type, data = answer
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
+        if path.startswith("/pages/") and (answer := item_pages.page(path.removeprefix("/pages/"))):
+            return self._send_raw(answer)
+        if path.startswith("/gateway/items/"):
+            return self._send_raw(item_pages.gateway(path.removeprefix("/gateway/items")))
         if path == "/health":
             return self._send(200, {"status": "ok"})
         if path == "/ready":
