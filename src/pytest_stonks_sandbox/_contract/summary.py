@@ -67,6 +67,7 @@ def summary_lines(document: Mapping[str, Any], results_path: str) -> list[str]:
             f"load {load['name']}: {load['requests']} requests, "
             f"error rate {load['error_rate']:.2%}, p95 {load['p95_ms']:.1f} ms"
         )
+    lines += _page_lines(document.get("pages") or [])
     for budget in document["budgets"]:
         actual = "not measured" if budget["actual"] is None else f"{budget['actual']:.2f}"
         verdict = "BREACHED" if budget["breached"] else "ok"
@@ -80,4 +81,23 @@ def summary_lines(document: Mapping[str, Any], results_path: str) -> list[str]:
             "--sandbox-reuse, remove with --sandbox-gc"
         )
     lines.append(f"results: {results_path}")
+    return lines
+
+
+def _page_lines(pages: list[Mapping[str, Any]]) -> list[str]:
+    """One line per page: status, seconds, load time, calls, accessibility, first problem."""
+    if not pages:
+        return []
+    failed = sum(1 for page in pages if page["status"] != "passed")
+    lines = [f"pages: {len(pages)} checked in a browser, {failed} failed"]
+    for page in pages:
+        a11y = page["accessibility"]
+        load = page["navigation"].get("load_ms")
+        note = page["problems"][0] if page["problems"] else ""
+        lines.append(
+            f"  {page['page']:<18} {page['status']:<6} {page['seconds']:6.2f} s  "
+            f"load {_seconds(None if load is None else load / 1000)} s  "
+            f"{len(page['calls'])} calls  a11y {a11y['critical']} critical "
+            f"{a11y['serious']} serious  {note}"[:160].rstrip()
+        )
     return lines
