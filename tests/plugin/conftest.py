@@ -1,4 +1,7 @@
-"""Fixtures of the plugin's own tests (helpers live in sandbox_helpers.py)."""
+"""Fixtures of the plugin's own tests (helpers live in sandbox_helpers.py).
+
+`pytester` comes from pytest's own plugin, loaded with `-p pytester` (addopts in pyproject.toml).
+"""
 
 from __future__ import annotations
 
@@ -6,25 +9,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from _pytest.pytester import Pytester
 from sandbox_helpers import TAG_ENV, Inner, make_base
-
-
-@pytest.fixture
-def pytester(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Pytester:
-    """pytester without `-p pytester` (pytest_plugins is only allowed in the root conftest).
-
-    Pytester reads its `--runpytest` option in __init__; without the plugin it is not declared.
-    """
-    config = request.config
-    if not hasattr(config.option, "runpytest"):
-        monkeypatch.setattr(config.option, "runpytest", "subprocess", raising=False)
-        monkeypatch.setitem(config._parser._opt2dest, "--runpytest", "runpytest")
-    return Pytester(request, tmp_path_factory, monkeypatch, _ispytest=True)
 
 
 @pytest.fixture
