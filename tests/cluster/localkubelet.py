@@ -56,6 +56,17 @@ from pytest_stonks_sandbox._backends.local.service import ServiceProcess
 from pytest_stonks_sandbox._core.s3 import s3_client
 from pytest_stonks_sandbox._settings.project import INFRA_COMPONENTS, load_project
 
+from .apiobjects import (
+    json_object,
+    list_version_of,
+    metadata_of,
+    name_of,
+    present,
+    spec_of,
+    status_of,
+    uid_of,
+)
+
 log = logging.getLogger("localkubelet")
 
 REPO = Path(__file__).resolve().parents[2]
@@ -107,15 +118,15 @@ class _Pod:
 
     @property
     def name(self) -> str:
-        return str(self.pod.metadata.name)
+        return name_of(self.pod)
 
     @property
     def uid(self) -> str:
-        return str(self.pod.metadata.uid)
+        return uid_of(self.pod)
 
     @property
     def container_ports(self) -> list[int]:
-        return [p.container_port for c in self.pod.spec.containers for p in c.ports or []]
+        return [p.container_port for c in spec_of(self.pod).containers for p in c.ports or []]
 
 
 class LocalKubelet:
@@ -308,7 +319,7 @@ class LocalKubelet:
                     _request_timeout=API_TIMEOUT_S,
                 )
                 self._sync(listing.items)
-                version = listing.metadata.resource_version
+                version = list_version_of(listing)
                 while not self._stopping.is_set():
                     version = self._watch_once(version)
             except ApiException as exc:
@@ -338,7 +349,7 @@ class LocalKubelet:
                 if self._stopping.is_set():
                     break
                 if event["type"] == "DELETED":
-                    self._release(pod.metadata.uid)
+                    self._release(uid_of(pod))
                 elif event["type"] in ("ADDED", "MODIFIED"):
                     self._on_pod(pod)
         finally:
@@ -346,7 +357,7 @@ class LocalKubelet:
         return version
 
     def _sync(self, pods: list[client.V1Pod]) -> None:
-        seen = {pod.metadata.uid for pod in pods}
+        seen = {uid_of(pod) for pod in pods}
         with self._cond:
             gone = [uid for uid in self._pods if uid not in seen]
         for uid in gone:
@@ -355,19 +366,19 @@ class LocalKubelet:
             self._on_pod(pod)
 
     def _on_pod(self, pod: client.V1Pod) -> None:
-        if pod.metadata.deletion_timestamp is not None or pod.status.phase in (
+        if metadata_of(pod).deletion_timestamp is not None or status_of(pod).phase in (
             "Succeeded",
             "Failed",
         ):
-            self._release(pod.metadata.uid)
+            self._release(uid_of(pod))
             return
         component = self._component(pod)
         if component is None:
             return
         with self._cond:
-            if self._stopping.is_set() or pod.metadata.uid in self._pods:
+            if self._stopping.is_set() or uid_of(pod) in self._pods:
                 return
-            run = RunDir(self.workdir / f"{pod.metadata.name}-{pod.metadata.uid[:8]}")
+            run = RunDir(self.workdir / f"{name_of(pod)}-{uid_of(pod)[:8]}")
             entry = _Pod(next(self._seq), pod, component, self._port(component), run)
             self._pods[entry.uid] = entry
             self._thread(self._run_pod, entry, "start")
@@ -375,9 +386,9 @@ class LocalKubelet:
 
     def _component(self, pod: client.V1Pod) -> str | None:
         """The sandbox component a pod runs, or None (Job pods, unknown names)."""
-        if any(ref.kind == "Job" for ref in pod.metadata.owner_references or []):
+        if any(ref.kind == "Job" for ref in metadata_of(pod).owner_references or []):
             return None
-        name = (pod.metadata.labels or {}).get(NAME_LABEL)
+        name = (metadata_of(pod).labels or {}).get(NAME_LABEL)
         services = {spec.name for spec in self.project.services}
         return name if name in INFRA_COMPONENTS or name in services else None
 
@@ -565,29 +576,32 @@ class LocalKubelet:
     def _resolve_env(self, pod: client.V1Pod) -> dict[str, str]:
         """The first container's environment as a kubelet builds it: envFrom, then env with
         $(VAR) references expanded. Raises LookupError for a missing Secret/ConfigMap/key."""
-        container = pod.spec.containers[0]
+        container = spec_of(pod).containers[0]
         env: dict[str, str] = {}
-        for source in container.env_from or []:
-            if source.secret_ref is not None:
-                ref, data = source.secret_ref, self._secret
-            elif source.config_map_ref is not None:
-                ref, data = source.config_map_ref, self._config_map
+        ref: client.V1SecretEnvSource | client.V1ConfigMapEnvSource
+        for env_from in container.env_from or []:
+            if env_from.secret_ref is not None:
+                ref, data = env_from.secret_ref, self._secret
+            elif env_from.config_map_ref is not None:
+                ref, data = env_from.config_map_ref, self._config_map
             else:
                 continue
-            values = data(ref.name, bool(ref.optional))
-            env.update({(source.prefix or "") + k: v for k, v in values.items()})
+            values = data(present(ref.name, "the name of an envFrom source"), bool(ref.optional))
+            env.update({(env_from.prefix or "") + k: v for k, v in values.items()})
         for var in container.env or []:
             source = var.value_from
             if source is None:
                 env[var.name] = VAR_REF.sub(lambda m: _expand(m, env), var.value or "")
-            elif source.secret_key_ref is not None or source.config_map_key_ref is not None:
-                ref = source.secret_key_ref or source.config_map_key_ref
+            elif (key_ref := source.secret_key_ref or source.config_map_key_ref) is not None:
                 read = self._secret if source.secret_key_ref is not None else self._config_map
-                values = read(ref.name, bool(ref.optional))
-                if ref.key in values:
-                    env[var.name] = values[ref.key]
-                elif not ref.optional:
-                    raise LookupError(f"key {ref.key!r} is not in {ref.name!r} (env {var.name})")
+                ref_name = present(key_ref.name, f"the name of env {var.name}'s valueFrom")
+                values = read(ref_name, bool(key_ref.optional))
+                if key_ref.key in values:
+                    env[var.name] = values[key_ref.key]
+                elif not key_ref.optional:
+                    raise LookupError(
+                        f"key {key_ref.key!r} is not in {ref_name!r} (env {var.name})"
+                    )
             elif source.field_ref is not None:
                 env[var.name] = _field(pod, source.field_ref.field_path)
             else:
@@ -633,12 +647,12 @@ class LocalKubelet:
     def _services(self) -> dict[str, tuple[str, set[int]]]:
         """Service name -> (component it selects, its ports)."""
         listing = self.core.list_namespaced_service(self.namespace, _request_timeout=API_TIMEOUT_S)
-        result = {}
+        result: dict[str, tuple[str, set[int]]] = {}
         for service in listing.items:
-            component = (service.spec.selector or {}).get(NAME_LABEL)
+            component = (spec_of(service).selector or {}).get(NAME_LABEL)
             if component:
-                ports = {p.port for p in service.spec.ports or []}
-                result[service.metadata.name] = (component, ports)
+                ports = {p.port for p in spec_of(service).ports or []}
+                result[name_of(service)] = (component, ports)
         return result
 
     def _buckets(self) -> tuple[str, ...]:
@@ -695,10 +709,10 @@ class LocalKubelet:
         deleting their namespace does not remove them."""
         gone: dict[str, bool] = {}
         for plural in self._kinds:
-            items = self.custom.list_cluster_custom_object(
+            items = json_object(self.custom.list_cluster_custom_object(
                 KWOK_GROUP, KWOK_VERSION, plural, label_selector=OWNER_LABEL,
                 _request_timeout=API_TIMEOUT_S,
-            )["items"]  # fmt: skip
+            ))["items"]  # fmt: skip
             for item in items:
                 namespace = item["metadata"]["labels"][OWNER_LABEL]
                 if namespace not in gone:
@@ -838,11 +852,11 @@ def _expand(match: re.Match[str], env: Mapping[str, str]) -> str:
 
 def _field(pod: client.V1Pod, path: str) -> str:
     fields = {
-        "metadata.name": pod.metadata.name,
-        "metadata.namespace": pod.metadata.namespace,
-        "metadata.uid": pod.metadata.uid,
-        "spec.nodeName": pod.spec.node_name,
-        "spec.serviceAccountName": pod.spec.service_account_name,
+        "metadata.name": metadata_of(pod).name,
+        "metadata.namespace": metadata_of(pod).namespace,
+        "metadata.uid": metadata_of(pod).uid,
+        "spec.nodeName": spec_of(pod).node_name,
+        "spec.serviceAccountName": spec_of(pod).service_account_name,
         "status.podIP": LOOPBACK,
         "status.hostIP": LOOPBACK,
     }

@@ -23,19 +23,22 @@ import psutil
 import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
-from localkubelet import LocalKubelet
 
 from pytest_stonks_sandbox._backends.attach import AttachBackend
-from pytest_stonks_sandbox._backends.kubernetes.backend import KubernetesBackend, sweep_namespaces
+from pytest_stonks_sandbox._backends.kubernetes.backend import KubernetesBackend
 from pytest_stonks_sandbox._backends.kubernetes.manifests import MANAGED_BY, OWNER_ANNOTATION
+from pytest_stonks_sandbox._backends.kubernetes.sweep import sweep_namespaces
 from pytest_stonks_sandbox._core.errors import ReadinessError
 from pytest_stonks_sandbox._core.jsonfile import write_json
 from pytest_stonks_sandbox._seeding import seeder as seeding
 from pytest_stonks_sandbox._settings.config import base_dir
 from pytest_stonks_sandbox._settings.project import ProjectConfig, load_project
 
+from .apiobjects import annotations_of, labels_of, name_of, spec_of, status_of
+from .localkubelet import LocalKubelet
+
 if TYPE_CHECKING:
-    from conftest import Cluster  # tests/cluster/conftest.py
+    from .conftest import Cluster
 
 pytestmark = pytest.mark.xdist_group("kwok-cluster")
 
@@ -108,9 +111,9 @@ def test_start_creates_a_labelled_namespace_and_every_component_answers(
     backend, kubelet = running
     core = client.CoreV1Api(kwok_cluster.api)
     namespace = core.read_namespace(backend.namespace)
-    assert namespace.metadata.labels["stonks/run-id"] == backend.run_id
-    assert namespace.metadata.labels["app.kubernetes.io/managed-by"] == "pytest-stonks-sandbox"
-    assert namespace.metadata.annotations[OWNER_ANNOTATION].endswith(f":{os.getpid()}")
+    assert labels_of(namespace)["stonks/run-id"] == backend.run_id
+    assert labels_of(namespace)["app.kubernetes.io/managed-by"] == "pytest-stonks-sandbox"
+    assert annotations_of(namespace)[OWNER_ANNOTATION].endswith(f":{os.getpid()}")
     services = [spec.name for spec in project.services]
     assert set(backend.readiness()) == {*INFRA, *services, "s3-buckets"}
     endpoints = backend.endpoints
@@ -244,7 +247,7 @@ def test_keep_then_attach_then_stop(
     core = client.CoreV1Api(kwok_cluster.api)
     state = backend.keep()
     assert backend.forwards == {}  # this run's port-forwards end with keep
-    annotations = core.read_namespace(backend.namespace).metadata.annotations
+    annotations = annotations_of(core.read_namespace(backend.namespace))
     assert annotations["stonks/kept"] == "true"
     state_file = tmp_path / "state.json"
     write_json(state_file, state)
@@ -257,7 +260,7 @@ def test_keep_then_attach_then_stop(
         assert set(attached.memory()) == set(backend.components)
     finally:
         attached.stop()
-    assert core.read_namespace(backend.namespace).status.phase == "Active"
+    assert status_of(core.read_namespace(backend.namespace)).phase == "Active"
     # The module fixture's stop() deletes it (kept or not, the test run owns it).
     backend._kept = False
 
@@ -309,12 +312,12 @@ def test_an_existing_namespace_is_refused(
 ) -> None:
     core = client.CoreV1Api(kwok_cluster.api)
     name = f"stonks-inttest-taken-{uuid.uuid4().hex[:4]}"
-    core.create_namespace({"metadata": {"name": name}})
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
     try:
         backend = KubernetesBackend(project, "taken", name, "kwok", timeout_s=10)
         with pytest.raises(Exception, match=f"namespace {name}: exists already"):
             backend.start()
-        assert core.read_namespace(name).status.phase == "Active"  # not ours: left alone
+        assert status_of(core.read_namespace(name)).phase == "Active"  # not ours: left alone
     finally:
         core.delete_namespace(name)
 
@@ -337,7 +340,9 @@ def test_sweep_removes_namespaces_of_dead_runs_only(
     }
     for name, notes in owners.items():
         core.create_namespace(
-            {"metadata": {"name": name, "labels": dict(MANAGED_BY), "annotations": notes}}
+            client.V1Namespace(
+                metadata=client.V1ObjectMeta(name=name, labels=dict(MANAGED_BY), annotations=notes)
+            )
         )
     try:
         removed = sweep_namespaces(kwok_cluster.api)
@@ -456,18 +461,18 @@ def test_runner_job_manifests_are_accepted_and_the_job_completes(
         REPO / "k8s" / "runner" / "runner.yaml",
         {"NAMESPACE": namespace, "IMAGE_TAG": "1.4.2", "RUN_ID": run_id},
     )
-    core.create_namespace({"metadata": {"name": namespace}})
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=namespace)))
     try:
         for obj in objects:
             utils.create_from_dict(kwok_cluster.api, obj, namespace=namespace)
         role = rbac.read_cluster_role("stonks-inttest-runner")
-        assert any("namespaces" in rule.resources for rule in role.rules)
+        assert any("namespaces" in (rule.resources or []) for rule in role.rules or [])
         job = batch.read_namespaced_job(f"stonks-inttest-{run_id}", namespace)
-        container = job.spec.template.spec.containers[0]
+        container = spec_of(spec_of(job).template).containers[0]
         assert container.image == "stonks-oracle/inttest-runner:1.4.2"
-        assert job.spec.template.spec.service_account_name == "stonks-inttest-runner"
+        assert spec_of(spec_of(job).template).service_account_name == "stonks-inttest-runner"
         deadline = time.monotonic() + 60
-        while not (batch.read_namespaced_job(job.metadata.name, namespace).status.succeeded or 0):
+        while not (status_of(batch.read_namespaced_job(name_of(job), namespace)).succeeded or 0):
             assert time.monotonic() < deadline, "the runner Job did not complete"
             time.sleep(0.5)
     finally:

@@ -26,8 +26,10 @@ from kubernetes import client, utils, watch
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import portforward
 
+from .apiobjects import json_object, labels_of, metadata_of, name_of, spec_of, status_of
+
 if TYPE_CHECKING:
-    from conftest import Cluster  # tests/cluster/conftest.py
+    from .conftest import Cluster
 
 pytestmark = pytest.mark.xdist_group("kwok-cluster")
 
@@ -98,9 +100,9 @@ def wait_for(
 
 
 def is_ready(pod: client.V1Pod) -> bool:
-    if pod.metadata.deletion_timestamp is not None or pod.status.phase != "Running":
+    if metadata_of(pod).deletion_timestamp is not None or status_of(pod).phase != "Running":
         return False
-    return any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
+    return any(c.type == "Ready" and c.status == "True" for c in status_of(pod).conditions or [])
 
 
 def ready_pods(pods: list[client.V1Pod]) -> list[client.V1Pod]:
@@ -132,12 +134,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def local_http_server(run_id: str) -> Iterator[tuple[int, str]]:
     """A real HTTP server on 127.0.0.1 that kwok's port-forward will send traffic to."""
-    handler = type("Handler", (_Handler,), {"token": f"token-{run_id}"})
+    token = f"token-{run_id}"
+    handler = type("Handler", (_Handler,), {"token": token})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="kwok-pf-target", daemon=True)
     thread.start()
     try:
-        yield server.server_address[1], handler.token
+        yield server.server_address[1], token
     finally:
         server.shutdown()
         server.server_close()
@@ -163,7 +166,7 @@ def namespace(kwok_cluster: Cluster, core: client.CoreV1Api, run_id: str) -> Ite
     )
     created = core.create_namespace(body)
     kwok_cluster.timings["_namespace_created_at"] = time.monotonic()
-    assert created.metadata.name == name
+    assert name_of(created) == name
     yield name
     # test_namespace_deletion normally removed it already; this is the safety net.
     try:
@@ -220,8 +223,8 @@ def test_api_server_is_real_and_on_loopback(kwok_cluster: Cluster, core: client.
     assert version.git_version.startswith("v1.")
     assert kwok_cluster.api.configuration.host.startswith("https://127.0.0.1:")
     node = core.list_node().items
-    assert [n.metadata.name for n in node] == ["kwok-node-0"]
-    addresses = {a.type: a.address for a in node[0].status.addresses}
+    assert [name_of(n) for n in node] == ["kwok-node-0"]
+    addresses = {a.type: a.address for a in status_of(node[0]).addresses or []}
     assert addresses["InternalIP"] == "127.0.0.1"
 
 
@@ -229,11 +232,11 @@ def test_namespace_is_created_with_labels(
     core: client.CoreV1Api, namespace: str, run_id: str
 ) -> None:
     ns = core.read_namespace(namespace)
-    assert ns.status.phase == "Active"
-    assert ns.metadata.labels["stonks/run-id"] == run_id
-    assert ns.metadata.labels["app.kubernetes.io/managed-by"] == "pytest-stonks-sandbox"
+    assert status_of(ns).phase == "Active"
+    assert labels_of(ns)["stonks/run-id"] == run_id
+    assert labels_of(ns)["app.kubernetes.io/managed-by"] == "pytest-stonks-sandbox"
     by_label = core.list_namespace(label_selector=f"stonks/run-id={run_id}").items
-    assert [n.metadata.name for n in by_label] == [namespace]
+    assert [name_of(n) for n in by_label] == [namespace]
 
 
 def test_yaml_objects_are_applied(
@@ -243,14 +246,14 @@ def test_yaml_objects_are_applied(
     kinds = sorted(type(obj).__name__ for obj in workload.created)
     assert kinds == ["V1ConfigMap", "V1Deployment", "V1Job", "V1Secret", "V1Service"]
     config_map = core.read_namespaced_config_map("probe-config", ns)
-    assert config_map.data["GREETING"] == "hello-from-configmap"
+    assert (config_map.data or {})["GREETING"] == "hello-from-configmap"
     secret = core.read_namespaced_secret("probe-secret", ns)
-    assert secret.data["API_KEY"] == "bm90LWEtcmVhbC1rZXk="  # base64("not-a-real-key")
+    assert (secret.data or {})["API_KEY"] == "bm90LWEtcmVhbC1rZXk="  # base64("not-a-real-key")
     service = core.read_namespaced_service("probe", ns)
-    assert service.spec.ports[0].port == 80
-    assert service.spec.cluster_ip  # allocated by the real API server
-    assert apps.read_namespaced_deployment(DEPLOYMENT, ns).spec.replicas == REPLICAS
-    assert batch.read_namespaced_job(JOB, ns).spec.backoff_limit == 0
+    assert (spec_of(service).ports or [])[0].port == 80
+    assert spec_of(service).cluster_ip  # allocated by the real API server
+    assert spec_of(apps.read_namespaced_deployment(DEPLOYMENT, ns)).replicas == REPLICAS
+    assert spec_of(batch.read_namespaced_job(JOB, ns)).backoff_limit == 0
 
 
 def test_deployment_pods_ready_and_job_completes(
@@ -258,11 +261,11 @@ def test_deployment_pods_ready_and_job_completes(
 ) -> None:
     ns = running.namespace
     assert len(running.pods) == REPLICAS
-    assert {p.spec.node_name for p in running.pods} == {"kwok-node-0"}
-    assert all(p.status.pod_ip for p in running.pods)
+    assert {spec_of(p).node_name for p in running.pods} == {"kwok-node-0"}
+    assert all(status_of(p).pod_ip for p in running.pods)
     job = batch.read_namespaced_job(JOB, ns)
-    assert job.status.succeeded == 1
-    assert any(c.type == "Complete" and c.status == "True" for c in job.status.conditions or [])
+    assert status_of(job).succeeded == 1
+    assert any(c.type == "Complete" and c.status == "True" for c in status_of(job).conditions or [])
     # The Deployment controller (kube-controller-manager) sees the readiness as well.
     deployments = wait_for(
         apps.list_namespaced_deployment,
@@ -338,7 +341,7 @@ def test_port_forward_reaches_local_http_server(
         },
     )
     try:
-        pod = running.pods[0].metadata.name
+        pod = name_of(running.pods[0])
         deadline = time.monotonic() + 60
         answer, error = b"", None
         # kwok picks the new ClusterPortForward up asynchronously: retry until it answers.
@@ -376,15 +379,17 @@ def test_pod_memory_from_metrics_api(custom: client.CustomObjectsApi, running: W
         },
     )
     try:
-        pod = running.pods[0].metadata.name
+        pod = name_of(running.pods[0])
         # metrics-server scrapes every 15 s; the first sample needs two scrapes.
         deadline = time.monotonic() + 150
         memory: int | None = None
         last_error = ""
         while time.monotonic() < deadline:
             try:
-                metrics = custom.get_namespaced_custom_object(
-                    "metrics.k8s.io", "v1beta1", running.namespace, "pods", pod
+                metrics = json_object(
+                    custom.get_namespaced_custom_object(
+                        "metrics.k8s.io", "v1beta1", running.namespace, "pods", pod
+                    )
                 )
                 containers = {c["name"]: c["usage"] for c in metrics["containers"]}
                 memory = int(utils.parse_quantity(containers["web"]["memory"]))
@@ -402,8 +407,8 @@ def test_pod_memory_from_metrics_api(custom: client.CustomObjectsApi, running: W
 
 def test_deleted_pod_is_replaced(core: client.CoreV1Api, running: Workload) -> None:
     ns = running.namespace
-    victim = running.pods[0].metadata.name
-    before = {p.metadata.name for p in running.pods}
+    victim = name_of(running.pods[0])
+    before = {name_of(p) for p in running.pods}
     core.delete_namespaced_pod(victim, ns)
     pods = wait_for(
         core.list_namespaced_pod,
@@ -415,7 +420,7 @@ def test_deleted_pod_is_replaced(core: client.CoreV1Api, running: Workload) -> N
         namespace=ns,
         label_selector="app=probe",
     )
-    names = {p.metadata.name for p in ready_pods(pods)}
+    names = {name_of(p) for p in ready_pods(pods)}
     assert victim not in names
     assert len(names - before) == 1, names
     with pytest.raises(ApiException) as gone:

@@ -27,13 +27,15 @@ import yaml
 from kubernetes import client, utils
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import portforward, stream
-from localkubelet import KWOK_GROUP, KWOK_VERSION, OWNER_LABEL, LocalKubelet, close_forward
 
 from pytest_stonks_sandbox._backends.probes import redis_auth_ping
 from pytest_stonks_sandbox._settings.config import base_dir
 
+from .apiobjects import json_object, metadata_of
+from .localkubelet import KWOK_GROUP, KWOK_VERSION, OWNER_LABEL, LocalKubelet, close_forward
+
 if TYPE_CHECKING:
-    from conftest import Cluster  # tests/cluster/conftest.py
+    from .conftest import Cluster
 
 pytestmark = pytest.mark.xdist_group("kwok-cluster")
 
@@ -77,7 +79,7 @@ def _pod(core: client.CoreV1Api, namespace: str, component: str) -> str:
     pods = core.list_namespaced_pod(
         namespace, label_selector=f"app.kubernetes.io/name={component}"
     ).items
-    live = [p.metadata.name for p in pods if p.metadata.deletion_timestamp is None]
+    live = [metadata_of(p).name for p in pods if metadata_of(p).deletion_timestamp is None]
     assert len(live) == 1, live
     return str(live[0])
 
@@ -222,8 +224,13 @@ def test_port_forward_reaches_the_service(
     assert status == 200, body
     assert body["checks"] == {"database": "ok", "object_store": "ok"}
     # kwok routes by a ClusterPortForward of this pod alone.
-    forward = custom.get_cluster_custom_object(
-        KWOK_GROUP, KWOK_VERSION, "clusterportforwards", f"localkubelet.{sandbox.namespace}.{pod}"
+    forward = json_object(
+        custom.get_cluster_custom_object(
+            KWOK_GROUP,
+            KWOK_VERSION,
+            "clusterportforwards",
+            f"localkubelet.{sandbox.namespace}.{pod}",
+        )
     )
     assert forward["spec"]["selector"] == {
         "matchNamespaces": [sandbox.namespace],
@@ -305,8 +312,10 @@ def test_memory_in_metrics_api(
     memory, last_error = None, ""
     while time.monotonic() < deadline:
         try:
-            metrics = custom.get_namespaced_custom_object(
-                "metrics.k8s.io", "v1beta1", sandbox.namespace, "pods", pod
+            metrics = json_object(
+                custom.get_namespaced_custom_object(
+                    "metrics.k8s.io", "v1beta1", sandbox.namespace, "pods", pod
+                )
             )
             memory = int(utils.parse_quantity(metrics["containers"][0]["usage"]["memory"]))
             if memory == FAKE_MEMORY_BYTES:
@@ -354,7 +363,9 @@ def test_stop_leaves_no_process_and_no_kwok_object(
     plurals = ["clusterportforwards", "clusterresourceusages"]
     plurals += ["clusterexecs"] if sandbox.kubelet.exec_supported else []
     for plural in plurals:
-        left = custom.list_cluster_custom_object(
-            KWOK_GROUP, KWOK_VERSION, plural, label_selector=selector
+        left = json_object(
+            custom.list_cluster_custom_object(
+                KWOK_GROUP, KWOK_VERSION, plural, label_selector=selector
+            )
         )["items"]
         assert left == [], plural

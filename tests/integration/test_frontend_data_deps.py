@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 import seed_ids as S
 
@@ -261,12 +262,12 @@ def _item(data: Any, item_id: str | None) -> dict[str, Any]:
 
 
 class TestFrontendPageDataDeps:
-    def test_every_page_has_dependencies(self):
+    def test_every_page_has_dependencies(self) -> None:
         assert len(PAGES) == 17
         assert {dep.page for dep in DEPS} == set(PAGES)
 
     @pytest.mark.parametrize("dep", DEPS, ids=[dep.id for dep in DEPS])
-    async def test_page_dependency(self, query_client, dep: Dep):
+    async def test_page_dependency(self, query_client: httpx.AsyncClient, dep: Dep) -> None:
         resp = await query_client.get(dep.path, params=dep.params)
         assert resp.status_code == 200, resp.text
         data = resp.json()

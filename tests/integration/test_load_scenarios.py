@@ -10,7 +10,7 @@ import httpx
 import pytest
 import seed_ids
 
-from pytest_stonks_sandbox._measure.load import MakeRequest
+from pytest_stonks_sandbox import LoadRunner, MakeRequest
 
 pytestmark = pytest.mark.load
 
@@ -29,7 +29,7 @@ def _round_robin(paths: list[str]) -> MakeRequest:
 
 
 class TestLoadQueryAPI:
-    async def test_frontend_reads_under_concurrent_clients(self, sandbox_load) -> None:
+    async def test_frontend_reads_under_concurrent_clients(self, sandbox_load: LoadRunner) -> None:
         paths = [
             "/api/companies",
             f"/api/companies/{seed_ids.COMPANY_AAPL}",
@@ -54,7 +54,7 @@ class TestLoadQueryAPI:
 
 
 class TestLoadRegistry:
-    async def test_company_lookups_under_concurrent_clients(self, sandbox_load) -> None:
+    async def test_company_lookups_under_concurrent_clients(self, sandbox_load: LoadRunner) -> None:
         ids = list(seed_ids.SEED_COMPANY_IDS.values())
         result = await sandbox_load(
             "symbol-registry",

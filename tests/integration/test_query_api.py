@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import seed_ids as S
 
 
@@ -25,7 +26,9 @@ def by_id(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 class TestQueryAPICompanies:
-    async def test_list_companies_holds_seeded_companies(self, query_client):
+    async def test_list_companies_holds_seeded_companies(
+        self, query_client: httpx.AsyncClient
+    ) -> None:
         resp = await query_client.get("/api/companies")
         assert resp.status_code == 200
         rows = by_id(resp.json())
@@ -37,12 +40,14 @@ class TestQueryAPICompanies:
         seeded = [r["ticker"] for r in resp.json() if r["id"] in S.SEED_COMPANY_IDS.values()]
         assert seeded == list(S.SEED_TICKERS)
 
-    async def test_filter_companies_by_ticker(self, query_client):
+    async def test_filter_companies_by_ticker(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/companies", params={"ticker": "NVDA"})
         assert resp.status_code == 200
         assert [c["id"] for c in resp.json()] == [S.COMPANY_NVDA]
 
-    async def test_company_detail_has_aliases_and_competitors(self, query_client):
+    async def test_company_detail_has_aliases_and_competitors(
+        self, query_client: httpx.AsyncClient
+    ) -> None:
         resp = await query_client.get(f"/api/companies/{S.COMPANY_AAPL}")
         assert resp.status_code == 200
         body = resp.json()
@@ -52,14 +57,14 @@ class TestQueryAPICompanies:
         assert tuple(c["ticker"] for c in body["competitors"]) == S.SEED_COMPETITORS["AAPL"]
         assert len(body["sources"]) >= 1
 
-    async def test_unknown_company_is_404(self, query_client):
+    async def test_unknown_company_is_404(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/companies/00000000-0000-4000-a100-000000009999")
         assert resp.status_code == 404
         assert "not found" in resp.json()["detail"]
 
 
 class TestQueryAPIDocuments:
-    async def test_list_documents_in_seed_window(self, query_client):
+    async def test_list_documents_in_seed_window(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get(
             "/api/documents",
             params={"published_from": S.SEED_WINDOW_START, "published_to": S.SEED_WINDOW_END},
@@ -73,7 +78,9 @@ class TestQueryAPIDocuments:
         for key, doc_id in S.SEED_DOCUMENT_IDS.items():
             assert by_id(docs)[doc_id]["doc_type"] == S.SEED_DOCUMENT_TYPES[key]
 
-    async def test_document_detail_has_extraction_record(self, query_client):
+    async def test_document_detail_has_extraction_record(
+        self, query_client: httpx.AsyncClient
+    ) -> None:
         resp = await query_client.get(f"/api/documents/{S.DOCUMENT_01}")
         assert resp.status_code == 200
         doc = resp.json()
@@ -85,7 +92,9 @@ class TestQueryAPIDocuments:
         assert dec(record["confidence"]) == Decimal("0.810")
         assert record["entities"][0]["ticker"] == "AAPL"
 
-    async def test_document_raw_body_from_object_store(self, query_client):
+    async def test_document_raw_body_from_object_store(
+        self, query_client: httpx.AsyncClient
+    ) -> None:
         resp = await query_client.get(f"/api/documents/{S.DOCUMENT_06}/raw")
         assert resp.status_code == 200
         raw = resp.json()
@@ -99,7 +108,7 @@ class TestQueryAPIDocuments:
 
 
 class TestQueryAPITrends:
-    async def test_list_trends_directions(self, query_client):
+    async def test_list_trends_directions(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/trends")
         assert resp.status_code == 200
         rows = by_id(resp.json())
@@ -108,7 +117,9 @@ class TestQueryAPITrends:
             assert rows[trend_id]["direction"] == S.SEED_TREND_DIRECTIONS[ticker]
             assert rows[trend_id]["window_start"] == S.SEED_TREND_WINDOW_START
 
-    async def test_trend_detail_with_projection_and_evidence(self, query_client):
+    async def test_trend_detail_with_projection_and_evidence(
+        self, query_client: httpx.AsyncClient
+    ) -> None:
         resp = await query_client.get(f"/api/trends/{S.TREND_AAPL}")
         assert resp.status_code == 200
         trend = resp.json()
@@ -121,7 +132,9 @@ class TestQueryAPITrends:
 
 
 class TestQueryAPIRecommendations:
-    async def test_list_recommendations_actions_and_statuses(self, query_client):
+    async def test_list_recommendations_actions_and_statuses(
+        self, query_client: httpx.AsyncClient
+    ) -> None:
         resp = await query_client.get("/api/recommendations")
         assert resp.status_code == 200
         rows = by_id(resp.json())
@@ -130,7 +143,9 @@ class TestQueryAPIRecommendations:
             assert rows[rec_id]["status"] == S.SEED_RECOMMENDATION_STATUSES[ticker]
             assert rows[rec_id]["created_at"] == S.SEED_RECOMMENDATION_CREATED_AT
 
-    async def test_recommendation_detail_has_citations(self, query_client):
+    async def test_recommendation_detail_has_citations(
+        self, query_client: httpx.AsyncClient
+    ) -> None:
         resp = await query_client.get(f"/api/recommendations/{S.RECOMMENDATION_AAPL}")
         assert resp.status_code == 200
         rec = resp.json()
@@ -141,7 +156,7 @@ class TestQueryAPIRecommendations:
 
 
 class TestQueryAPIOrders:
-    async def test_list_orders_statuses(self, query_client):
+    async def test_list_orders_statuses(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/orders")
         assert resp.status_code == 200
         rows = by_id(resp.json())
@@ -149,14 +164,14 @@ class TestQueryAPIOrders:
             assert rows[order_id]["status"] == S.SEED_ORDER_STATUSES[key]
             assert rows[order_id]["ticker"] == S.SEED_ORDER_TICKERS[key]
 
-    async def test_filter_orders_by_status(self, query_client):
+    async def test_filter_orders_by_status(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/orders", params={"status": "cancelled"})
         assert resp.status_code == 200
         orders = resp.json()
         assert S.ORDER_CANCELLED in {o["id"] for o in orders}
         assert {o["status"] for o in orders} == {"cancelled"}
 
-    async def test_order_detail_events_and_audit(self, query_client):
+    async def test_order_detail_events_and_audit(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get(f"/api/orders/{S.ORDER_FILLED}")
         assert resp.status_code == 200
         order = resp.json()
@@ -167,7 +182,7 @@ class TestQueryAPIOrders:
 
 
 class TestQueryAPIPositions:
-    async def test_positions_with_pnl(self, query_client):
+    async def test_positions_with_pnl(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/positions")
         assert resp.status_code == 200
         rows = by_id(resp.json())
@@ -182,7 +197,7 @@ class TestQueryAPIPositions:
 
 
 class TestQueryAPIMacro:
-    async def test_macro_events_and_impacts(self, query_client):
+    async def test_macro_events_and_impacts(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/macro/events")
         assert resp.status_code == 200
         rows = by_id(resp.json())
@@ -195,7 +210,7 @@ class TestQueryAPIMacro:
 
 
 class TestQueryAPIOps:
-    async def test_pipeline_health_stages(self, query_client):
+    async def test_pipeline_health_stages(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/ops/pipeline-health")
         assert resp.status_code == 200
         stages = [s["stage"] for s in resp.json()]
@@ -204,7 +219,7 @@ class TestQueryAPIOps:
         assert extraction["id"] == S.PIPELINE_HEALTH_EXTRACTION
         assert extraction["status"] == "degraded"
 
-    async def test_ingestion_summary(self, query_client):
+    async def test_ingestion_summary(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/ops/ingestion-summary")
         assert resp.status_code == 200
         summary = resp.json()
@@ -214,7 +229,7 @@ class TestQueryAPIOps:
         assert summary["last_run"]["id"] == S.INGESTION_RUN_02
         assert summary["last_run"]["status"] == S.SEED_INGESTION_RUN_STATUSES["RUN_02"]
 
-    async def test_coverage_gaps(self, query_client):
+    async def test_coverage_gaps(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/ops/coverage-gaps")
         assert resp.status_code == 200
         gaps = by_id(resp.json())
@@ -224,7 +239,7 @@ class TestQueryAPIOps:
 
 
 class TestQueryAPIAgents:
-    async def test_list_agents(self, query_client):
+    async def test_list_agents(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/agents")
         assert resp.status_code == 200
         rows = by_id(resp.json())
@@ -232,7 +247,7 @@ class TestQueryAPIAgents:
             assert rows[agent_id]["name"] == S.SEED_AGENT_NAMES[key]
             assert rows[agent_id]["variant_count"] == 1
 
-    async def test_agent_variants(self, query_client):
+    async def test_agent_variants(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get(f"/api/agents/{S.AGENT_03}/variants")
         assert resp.status_code == 200
         [variant] = resp.json()

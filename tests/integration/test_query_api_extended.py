@@ -11,6 +11,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
+import httpx
 import seed_ids as S
 
 UNKNOWN_ID = "00000000-0000-4000-8000-00000000dead"
@@ -30,25 +32,25 @@ def unique(prefix: str) -> str:
 
 
 class TestQueryAPIDocumentFiltering:
-    async def test_filter_documents_by_ticker(self, query_client):
+    async def test_filter_documents_by_ticker(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/documents", params={"ticker": "MSFT"})
         assert resp.status_code == 200
         assert ids(resp.json()) == [S.DOCUMENT_10, S.DOCUMENT_02]
         assert {d["ticker"] for d in resp.json()} == {"MSFT"}
 
-    async def test_filter_documents_by_doc_type(self, query_client):
+    async def test_filter_documents_by_doc_type(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/documents", params={"doc_type": "filing"})
         assert resp.status_code == 200
         assert ids(resp.json()) == [S.DOCUMENT_07, S.DOCUMENT_06]
         assert len(resp.json()) == S.SEED_DOC_TYPE_COUNTS["filing"]
 
-    async def test_macro_documents_have_no_company(self, query_client):
+    async def test_macro_documents_have_no_company(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/documents", params={"doc_type": "macro_event"})
         assert resp.status_code == 200
         assert set(ids(resp.json())) == {S.DOCUMENT_08, S.DOCUMENT_09}
         assert {(d["company_id"], d["ticker"]) for d in resp.json()} == {(None, None)}
 
-    async def test_filter_documents_by_date_range(self, query_client):
+    async def test_filter_documents_by_date_range(self, query_client: httpx.AsyncClient) -> None:
         params = {
             "published_from": "2026-01-06T00:00:00+00:00",
             "published_to": "2026-01-07T00:00:00Z",
@@ -57,14 +59,18 @@ class TestQueryAPIDocumentFiltering:
         assert resp.status_code == 200
         assert ids(resp.json()) == [S.DOCUMENT_06, S.DOCUMENT_08, S.DOCUMENT_05, S.DOCUMENT_04]
 
-    async def test_filter_documents_by_ticker_and_type(self, query_client):
+    async def test_filter_documents_by_ticker_and_type(
+        self, query_client: httpx.AsyncClient
+    ) -> None:
         resp = await query_client.get(
             "/api/documents", params={"ticker": "aapl", "doc_type": "filing"}
         )
         assert resp.status_code == 200
         assert ids(resp.json()) == [S.DOCUMENT_06]
 
-    async def test_documents_paginate_without_overlap(self, query_client):
+    async def test_documents_paginate_without_overlap(
+        self, query_client: httpx.AsyncClient
+    ) -> None:
         window = {"published_from": S.SEED_WINDOW_START, "published_to": S.SEED_WINDOW_END}
         first = await query_client.get("/api/documents", params={**window, "limit": 4})
         second = await query_client.get(
@@ -74,18 +80,20 @@ class TestQueryAPIDocumentFiltering:
         assert len(first.json()) == len(second.json()) == 4
         assert not set(ids(first.json())) & set(ids(second.json()))
 
-    async def test_document_filters_reject_bad_values(self, query_client):
+    async def test_document_filters_reject_bad_values(
+        self, query_client: httpx.AsyncClient
+    ) -> None:
         for params in ({"doc_type": "tweet"}, {"limit": 501}, {"limit": 0}, {"ticker": "??"}):
             resp = await query_client.get("/api/documents", params=params)
             assert resp.status_code == 422, params
             assert "detail" in resp.json()
 
-    async def test_unknown_ticker_gives_empty_list(self, query_client):
+    async def test_unknown_ticker_gives_empty_list(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/documents", params={"ticker": "ZZZZ"})
         assert resp.status_code == 200
         assert resp.json() == []
 
-    async def test_document_extractions(self, query_client):
+    async def test_document_extractions(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get(f"/api/documents/{S.DOCUMENT_07}/extractions")
         assert resp.status_code == 200
         [record] = resp.json()
@@ -93,7 +101,9 @@ class TestQueryAPIDocumentFiltering:
         assert record["sentiment"] == "mixed"
         assert [e["type"] for e in record["entities"]] == ["company", "product"]
 
-    async def test_raw_body_missing_object_is_404(self, query_client, db):
+    async def test_raw_body_missing_object_is_404(
+        self, query_client: httpx.AsyncClient, db: asyncpg.Connection
+    ) -> None:
         doc_id = uuid.uuid4()
         await db.execute(
             "INSERT INTO documents (id, doc_type, title, source, url, published_at, s3_key)"
@@ -110,14 +120,16 @@ class TestQueryAPIDocumentFiltering:
         finally:
             await db.execute("DELETE FROM documents WHERE id = $1", doc_id)
 
-    async def test_raw_body_of_unknown_document_is_404(self, query_client):
+    async def test_raw_body_of_unknown_document_is_404(
+        self, query_client: httpx.AsyncClient
+    ) -> None:
         resp = await query_client.get(f"/api/documents/{UNKNOWN_ID}/raw")
         assert resp.status_code == 404
         assert resp.json()["detail"] == f"document {UNKNOWN_ID} not found"
 
 
 class TestQueryAPIEvidenceDrillDown:
-    async def test_evidence_by_document(self, query_client):
+    async def test_evidence_by_document(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/evidence", params={"document_id": S.DOCUMENT_03})
         assert resp.status_code == 200
         [evidence] = resp.json()
@@ -125,18 +137,18 @@ class TestQueryAPIEvidenceDrillDown:
         assert evidence["evidence_type"] == "guidance"
         assert evidence["ticker"] == "NVDA"
 
-    async def test_evidence_by_stance(self, query_client):
+    async def test_evidence_by_stance(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/evidence", params={"stance": "bearish"})
         assert resp.status_code == 200
         assert ids(resp.json()) == [S.EVIDENCE_09, S.EVIDENCE_07, S.EVIDENCE_05]
 
-    async def test_evidence_by_ticker(self, query_client):
+    async def test_evidence_by_ticker(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/evidence", params={"ticker": "TSLA"})
         assert resp.status_code == 200
         assert ids(resp.json()) == [S.EVIDENCE_05]
         assert dec(resp.json()[0]["relevance"]) == Decimal("0.750")
 
-    async def test_evidence_drill_down(self, query_client):
+    async def test_evidence_drill_down(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get(f"/api/evidence/{S.EVIDENCE_01}")
         assert resp.status_code == 200
         body = resp.json()
@@ -147,14 +159,14 @@ class TestQueryAPIEvidenceDrillDown:
         assert citation["id"] == S.CITATION_01
         assert citation["recommendation_id"] == S.RECOMMENDATION_AAPL
 
-    async def test_unknown_evidence_is_404(self, query_client):
+    async def test_unknown_evidence_is_404(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get(f"/api/evidence/{UNKNOWN_ID}")
         assert resp.status_code == 404
         assert "not found" in resp.json()["detail"]
 
 
 class TestQueryAPITrendProjections:
-    async def test_trend_projections(self, query_client):
+    async def test_trend_projections(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get(f"/api/trends/{S.TREND_TSLA}/projections")
         assert resp.status_code == 200
         [projection] = resp.json()
@@ -163,51 +175,55 @@ class TestQueryAPITrendProjections:
         assert projection["horizon_days"] == 5
         assert dec(projection["projected_change_pct"]) == Decimal("-3.4000")
 
-    async def test_trend_evidence_heaviest_first(self, query_client):
+    async def test_trend_evidence_heaviest_first(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get(f"/api/trends/{S.TREND_MSFT}/evidence")
         assert resp.status_code == 200
         rows = resp.json()
         assert [r["document_id"] for r in rows] == [S.DOCUMENT_02, S.DOCUMENT_10]
         assert [dec(r["weight"]) for r in rows] == [Decimal("1.000"), Decimal("0.500")]
 
-    async def test_filter_trends_by_direction(self, query_client):
+    async def test_filter_trends_by_direction(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/trends", params={"direction": "down"})
         assert resp.status_code == 200
         assert ids(resp.json()) == [S.TREND_TSLA]
 
-    async def test_projections_of_unknown_trend_is_404(self, query_client):
+    async def test_projections_of_unknown_trend_is_404(
+        self, query_client: httpx.AsyncClient
+    ) -> None:
         resp = await query_client.get(f"/api/trends/{UNKNOWN_ID}/projections")
         assert resp.status_code == 404
         assert "not found" in resp.json()["detail"]
 
 
 class TestQueryAPIMacroCompetitive:
-    async def test_macro_event_impacts_strongest_first(self, query_client):
+    async def test_macro_event_impacts_strongest_first(
+        self, query_client: httpx.AsyncClient
+    ) -> None:
         resp = await query_client.get(f"/api/macro/events/{S.GLOBAL_EVENT_01}/impacts")
         assert resp.status_code == 200
         assert [i["ticker"] for i in resp.json()] == ["TSLA", "AMZN", "MSFT", "AAPL"]
         assert dec(resp.json()[0]["impact_score"]) == Decimal("-0.200")
 
-    async def test_macro_impacts_by_ticker(self, query_client):
+    async def test_macro_impacts_by_ticker(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/macro/impacts", params={"ticker": "AAPL"})
         assert resp.status_code == 200
         assert ids(resp.json()) == [S.MACRO_IMPACT_01, S.MACRO_IMPACT_06]
 
-    async def test_macro_events_by_severity(self, query_client):
+    async def test_macro_events_by_severity(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/macro/events", params={"severity": "high"})
         assert resp.status_code == 200
         [event] = resp.json()
         assert event["id"] == S.GLOBAL_EVENT_02
         assert event["source_document_id"] == S.DOCUMENT_09
 
-    async def test_competitive_signals_pairs(self, query_client):
+    async def test_competitive_signals_pairs(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/competitive/signals")
         assert resp.status_code == 200
         pairs = {s["id"]: (s["ticker"], s["competitor_ticker"]) for s in resp.json()}
         assert pairs[S.COMPETITIVE_SIGNAL_01] == S.SEED_COMPETITIVE_SIGNAL_PAIRS["SIGNAL_01"]
         assert pairs[S.COMPETITIVE_SIGNAL_02] == S.SEED_COMPETITIVE_SIGNAL_PAIRS["SIGNAL_02"]
 
-    async def test_competitive_signal_detail(self, query_client):
+    async def test_competitive_signal_detail(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get(f"/api/competitive/signals/{S.COMPETITIVE_SIGNAL_01}")
         assert resp.status_code == 200
         signal = resp.json()
@@ -217,7 +233,7 @@ class TestQueryAPIMacroCompetitive:
         missing = await query_client.get(f"/api/competitive/signals/{UNKNOWN_ID}")
         assert missing.status_code == 404
 
-    async def test_historical_patterns(self, query_client):
+    async def test_historical_patterns(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/patterns", params={"ticker": "TSLA"})
         assert resp.status_code == 200
         [pattern] = resp.json()
@@ -230,7 +246,7 @@ class TestQueryAPIMacroCompetitive:
 
 
 class TestQueryAPIOpsDashboard:
-    async def test_dashboard(self, query_client):
+    async def test_dashboard(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/ops/dashboard")
         assert resp.status_code == 200
         body = resp.json()
@@ -238,7 +254,7 @@ class TestQueryAPIOpsDashboard:
         assert body["open_coverage_gaps"] == 1
         assert body["ingestion"]["completed_runs"] == 1
 
-    async def test_ingestion_summary_totals(self, query_client):
+    async def test_ingestion_summary_totals(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/ops/ingestion-summary")
         assert resp.status_code == 200
         summary = resp.json()
@@ -250,7 +266,7 @@ class TestQueryAPIOpsDashboard:
             2026, 1, 9, 12, 2, tzinfo=dt.UTC
         )
 
-    async def test_failed_ingestion_runs(self, query_client):
+    async def test_failed_ingestion_runs(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/ops/ingestion-runs", params={"status": "failed"})
         assert resp.status_code == 200
         [run] = resp.json()
@@ -260,14 +276,14 @@ class TestQueryAPIOpsDashboard:
         assert detail.status_code == 200
         assert detail.json()["source"] == "synthetic-newswire"
 
-    async def test_open_coverage_gaps(self, query_client):
+    async def test_open_coverage_gaps(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/ops/coverage-gaps", params={"status": "open"})
         assert resp.status_code == 200
         [gap] = resp.json()
         assert gap["id"] == S.COVERAGE_GAP_01
         assert gap["gap_type"] == "missing_filings"
 
-    async def test_portfolio_snapshot(self, query_client):
+    async def test_portfolio_snapshot(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/portfolio")
         assert resp.status_code == 200
         snapshot = resp.json()
@@ -279,13 +295,13 @@ class TestQueryAPIOpsDashboard:
 
 
 class TestQueryAPIAgentsCRUD:
-    async def _create(self, query_client, **fields: Any) -> dict[str, Any]:
+    async def _create(self, query_client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
         body = {"name": unique("qa-agent"), "agent_type": "macro_analyst", "default_model": "m1"}
         resp = await query_client.post("/api/agents", json={**body, **fields})
         assert resp.status_code == 201, resp.text
         return dict(resp.json())
 
-    async def test_create_get_delete_agent(self, query_client):
+    async def test_create_get_delete_agent(self, query_client: httpx.AsyncClient) -> None:
         agent = await self._create(query_client, description="made by a test")
         assert agent["status"] == "active"
         assert agent["variant_count"] == 0
@@ -298,7 +314,7 @@ class TestQueryAPIAgentsCRUD:
         gone = await query_client.get(f"/api/agents/{agent['id']}")
         assert gone.status_code == 404
 
-    async def test_duplicate_agent_name_is_409(self, query_client):
+    async def test_duplicate_agent_name_is_409(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.post(
             "/api/agents",
             json={
@@ -310,7 +326,7 @@ class TestQueryAPIAgentsCRUD:
         assert resp.status_code == 409
         assert "detail" in resp.json()
 
-    async def test_invalid_agent_bodies_are_422(self, query_client):
+    async def test_invalid_agent_bodies_are_422(self, query_client: httpx.AsyncClient) -> None:
         bodies = (
             {"name": "x", "agent_type": "oracle", "default_model": "m"},
             {"name": "x", "agent_type": "extractor"},
@@ -321,7 +337,7 @@ class TestQueryAPIAgentsCRUD:
             resp = await query_client.post("/api/agents", json=body)
             assert resp.status_code == 422, body
 
-    async def test_update_agent(self, query_client):
+    async def test_update_agent(self, query_client: httpx.AsyncClient) -> None:
         agent = await self._create(query_client)
         try:
             resp = await query_client.patch(
@@ -336,13 +352,15 @@ class TestQueryAPIAgentsCRUD:
         finally:
             await query_client.delete(f"/api/agents/{agent['id']}")
 
-    async def test_update_or_delete_unknown_agent_is_404(self, query_client):
+    async def test_update_or_delete_unknown_agent_is_404(
+        self, query_client: httpx.AsyncClient
+    ) -> None:
         patched = await query_client.patch(f"/api/agents/{UNKNOWN_ID}", json={"status": "paused"})
         assert patched.status_code == 404
         deleted = await query_client.delete(f"/api/agents/{UNKNOWN_ID}")
         assert deleted.status_code == 404
 
-    async def test_create_variant_and_duplicate(self, query_client):
+    async def test_create_variant_and_duplicate(self, query_client: httpx.AsyncClient) -> None:
         agent = await self._create(query_client)
         try:
             variant = {
@@ -363,7 +381,7 @@ class TestQueryAPIAgentsCRUD:
         finally:
             await query_client.delete(f"/api/agents/{agent['id']}")
 
-    async def test_variant_detail(self, query_client):
+    async def test_variant_detail(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get(f"/api/variants/{S.VARIANT_01}")
         assert resp.status_code == 200
         assert resp.json()["agent_id"] == S.AGENT_01
@@ -371,7 +389,7 @@ class TestQueryAPIAgentsCRUD:
         missing = await query_client.get(f"/api/variants/{UNKNOWN_ID}")
         assert missing.status_code == 404
 
-    async def test_agent_performance_logs(self, query_client):
+    async def test_agent_performance_logs(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get(f"/api/agents/{S.AGENT_01}/performance")
         assert resp.status_code == 200
         assert ids(resp.json()) == [S.AGENT_PERF_LOG_02, S.AGENT_PERF_LOG_01]
@@ -380,7 +398,7 @@ class TestQueryAPIAgentsCRUD:
 
 
 class TestQueryAPIAnalytics:
-    async def test_summary_counts(self, query_client):
+    async def test_summary_counts(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/analytics/summary")
         assert resp.status_code == 200
         body = resp.json()
@@ -394,7 +412,7 @@ class TestQueryAPIAnalytics:
         assert dec(body["avg_extraction_confidence"]) == Decimal("0.82")
         assert body["extraction_count"] == S.SEED_ROW_COUNTS["extraction_records"]
 
-    async def test_sentiment_by_company(self, query_client):
+    async def test_sentiment_by_company(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/analytics/sentiment")
         assert resp.status_code == 200
         rows = {r["ticker"]: r for r in resp.json()}
@@ -402,7 +420,7 @@ class TestQueryAPIAnalytics:
         assert dec(rows["AAPL"]["avg_sentiment_score"]) == Decimal("0.275")
         assert dec(rows["TSLA"]["avg_sentiment_score"]) == Decimal("-0.6")
 
-    async def test_agent_performance_totals(self, query_client):
+    async def test_agent_performance_totals(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/analytics/agents")
         assert resp.status_code == 200
         rows = {r["agent_id"]: r for r in resp.json()}
@@ -413,7 +431,7 @@ class TestQueryAPIAnalytics:
 
 
 class TestQueryAPISavedQueries:
-    async def test_list_and_get_seeded_query(self, query_client):
+    async def test_list_and_get_seeded_query(self, query_client: httpx.AsyncClient) -> None:
         resp = await query_client.get("/api/saved-queries")
         assert resp.status_code == 200
         assert S.SAVED_QUERY_01 in ids(resp.json())
@@ -422,7 +440,7 @@ class TestQueryAPISavedQueries:
         assert got.json()["name"] == S.SAVED_QUERY_01_NAME
         assert got.json()["parameters"] == {"doc_type": "filing", "limit": 20}
 
-    async def test_saved_query_round_trip(self, query_client):
+    async def test_saved_query_round_trip(self, query_client: httpx.AsyncClient) -> None:
         name = unique("qa-query")
         body = {"name": name, "target": "/api/trends", "parameters": {"direction": "up"}}
         created = await query_client.post("/api/saved-queries", json=body)
@@ -440,7 +458,7 @@ class TestQueryAPISavedQueries:
         gone = await query_client.get(f"/api/saved-queries/{query_id}")
         assert gone.status_code == 404
 
-    async def test_duplicate_saved_query_is_409(self, query_client):
+    async def test_duplicate_saved_query_is_409(self, query_client: httpx.AsyncClient) -> None:
         body = {"name": S.SAVED_QUERY_01_NAME, "target": "/api/documents"}
         resp = await query_client.post("/api/saved-queries", json=body)
         assert resp.status_code == 409
@@ -457,7 +475,7 @@ class TestQueryAPISavedQueries:
         finally:
             await query_client.delete(f"/api/saved-queries/{created.json()['id']}")
 
-    async def test_invalid_saved_query_is_422(self, query_client):
+    async def test_invalid_saved_query_is_422(self, query_client: httpx.AsyncClient) -> None:
         bodies = (
             {"name": "no target"},
             {"name": "bad target", "target": "https://elsewhere"},
@@ -470,7 +488,7 @@ class TestQueryAPISavedQueries:
         bad_id = await query_client.get("/api/saved-queries/not-a-uuid")
         assert bad_id.status_code == 422
 
-    async def test_unknown_saved_query_is_404(self, query_client):
+    async def test_unknown_saved_query_is_404(self, query_client: httpx.AsyncClient) -> None:
         for method in ("get", "delete"):
             resp = await getattr(query_client, method)(f"/api/saved-queries/{UNKNOWN_ID}")
             assert resp.status_code == 404, method

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import seed_ids as S
+
+from pytest_stonks_sandbox import ClientFactory
 
 SEEDED = set(S.SEED_COMPANY_IDS.values())
 
@@ -15,7 +18,9 @@ def seeded_only(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class TestRegistryCompanies:
-    async def test_list_companies_returns_seeded_companies_in_ticker_order(self, registry_client):
+    async def test_list_companies_returns_seeded_companies_in_ticker_order(
+        self, registry_client: httpx.AsyncClient
+    ) -> None:
         resp = await registry_client.get("/api/companies", params={"limit": 500})
         assert resp.status_code == 200
         rows = seeded_only(resp.json())
@@ -23,7 +28,9 @@ class TestRegistryCompanies:
         assert [row["ticker"] for row in rows] == sorted(S.SEED_TICKERS)
         assert {row["ticker"]: row["id"] for row in rows} == S.SEED_COMPANY_IDS
 
-    async def test_get_company_by_id_returns_seeded_values(self, registry_client):
+    async def test_get_company_by_id_returns_seeded_values(
+        self, registry_client: httpx.AsyncClient
+    ) -> None:
         resp = await registry_client.get(f"/api/companies/{S.COMPANY_AAPL}")
         assert resp.status_code == 200
         body = resp.json()
@@ -36,13 +43,13 @@ class TestRegistryCompanies:
         assert body["market_cap"] == 3400000000000.0
         assert body["is_active"] is True
 
-    async def test_get_company_by_ticker(self, registry_client):
+    async def test_get_company_by_ticker(self, registry_client: httpx.AsyncClient) -> None:
         resp = await registry_client.get("/api/companies/by-ticker/NVDA")
         assert resp.status_code == 200
         assert resp.json()["id"] == S.COMPANY_NVDA
         assert resp.json()["name"] == S.SEED_COMPANY_NAMES["NVDA"]
 
-    async def test_filter_companies_by_sector(self, registry_client):
+    async def test_filter_companies_by_sector(self, registry_client: httpx.AsyncClient) -> None:
         resp = await registry_client.get(
             "/api/companies", params={"sector": "Consumer Cyclical", "limit": 500}
         )
@@ -50,26 +57,28 @@ class TestRegistryCompanies:
         assert all(row["sector"] == "Consumer Cyclical" for row in resp.json())
         assert [row["ticker"] for row in seeded_only(resp.json())] == ["AMZN", "TSLA"]
 
-    async def test_search_companies_by_name_fragment(self, registry_client):
+    async def test_search_companies_by_name_fragment(
+        self, registry_client: httpx.AsyncClient
+    ) -> None:
         resp = await registry_client.get("/api/companies", params={"q": "micro"})
         assert resp.status_code == 200
         assert [row["id"] for row in seeded_only(resp.json())] == [S.COMPANY_MSFT]
 
-    async def test_unknown_company_is_404_json(self, registry_client):
+    async def test_unknown_company_is_404_json(self, registry_client: httpx.AsyncClient) -> None:
         missing = "00000000-0000-4000-a100-000000000999"
         resp = await registry_client.get(f"/api/companies/{missing}")
         assert resp.status_code == 404
         assert resp.headers["content-type"].startswith("application/json")
         assert missing in resp.json()["detail"]
 
-    async def test_limit_above_maximum_is_422(self, registry_client):
+    async def test_limit_above_maximum_is_422(self, registry_client: httpx.AsyncClient) -> None:
         resp = await registry_client.get("/api/companies", params={"limit": 501})
         assert resp.status_code == 422
         assert "detail" in resp.json()
 
 
 class TestRegistryCompanyChildren:
-    async def test_sources_of_aapl(self, registry_client):
+    async def test_sources_of_aapl(self, registry_client: httpx.AsyncClient) -> None:
         resp = await registry_client.get(f"/api/companies/{S.COMPANY_AAPL}/sources")
         assert resp.status_code == 200
         rows = resp.json()
@@ -77,14 +86,14 @@ class TestRegistryCompanyChildren:
         assert [row["source_type"] for row in rows] == ["news", "filing"]
         assert rows[0]["url"] == "https://news.example.com/companies/aapl"
 
-    async def test_sources_paginate(self, registry_client):
+    async def test_sources_paginate(self, registry_client: httpx.AsyncClient) -> None:
         resp = await registry_client.get(
             f"/api/companies/{S.COMPANY_AAPL}/sources", params={"limit": 1, "offset": 1}
         )
         assert resp.status_code == 200
         assert [row["id"] for row in resp.json()] == [S.SOURCE_02]
 
-    async def test_aliases_of_msft(self, registry_client):
+    async def test_aliases_of_msft(self, registry_client: httpx.AsyncClient) -> None:
         resp = await registry_client.get(f"/api/companies/{S.COMPANY_MSFT}/aliases")
         assert resp.status_code == 200
         rows = resp.json()
@@ -93,7 +102,7 @@ class TestRegistryCompanyChildren:
             (S.ALIAS_04, "Azure", "brand"),
         ]
 
-    async def test_competitors_of_aapl(self, registry_client):
+    async def test_competitors_of_aapl(self, registry_client: httpx.AsyncClient) -> None:
         resp = await registry_client.get(f"/api/companies/{S.COMPANY_AAPL}/competitors")
         assert resp.status_code == 200
         rows = resp.json()
@@ -103,7 +112,7 @@ class TestRegistryCompanyChildren:
         assert rows[0]["relationship_type"] == "direct"
         assert rows[0]["strength"] == 0.6
 
-    async def test_exposure_profile_of_aapl(self, registry_client):
+    async def test_exposure_profile_of_aapl(self, registry_client: httpx.AsyncClient) -> None:
         resp = await registry_client.get(f"/api/companies/{S.COMPANY_AAPL}/exposure")
         assert resp.status_code == 200
         rows = resp.json()
@@ -115,7 +124,9 @@ class TestRegistryCompanyChildren:
 
 
 class TestRegistryWatchlists:
-    async def test_list_watchlists_includes_seeded_in_creation_order(self, registry_client):
+    async def test_list_watchlists_includes_seeded_in_creation_order(
+        self, registry_client: httpx.AsyncClient
+    ) -> None:
         resp = await registry_client.get("/api/watchlists", params={"limit": 500})
         assert resp.status_code == 200
         seeded = set(S.SEED_WATCHLIST_IDS.values())
@@ -125,7 +136,7 @@ class TestRegistryWatchlists:
             ("AI infrastructure", 1),
         ]
 
-    async def test_members_of_first_watchlist(self, registry_client):
+    async def test_members_of_first_watchlist(self, registry_client: httpx.AsyncClient) -> None:
         wl = S.SEED_WATCHLIST_IDS["WL_01"]
         resp = await registry_client.get(f"/api/watchlists/{wl}/members")
         assert resp.status_code == 200
@@ -136,7 +147,7 @@ class TestRegistryWatchlists:
 
 
 class TestRegistryHealth:
-    async def test_health_and_ready(self, registry_client):
+    async def test_health_and_ready(self, registry_client: httpx.AsyncClient) -> None:
         health = await registry_client.get("/health")
         ready = await registry_client.get("/ready")
         assert health.status_code == 200
@@ -144,7 +155,7 @@ class TestRegistryHealth:
         assert ready.status_code == 200
         assert ready.json()["checks"] == {"database": "ok", "redis": "ok"}
 
-    async def test_missing_api_key_is_401(self, sandbox_client):
+    async def test_missing_api_key_is_401(self, sandbox_client: ClientFactory) -> None:
         async with sandbox_client("symbol-registry", headers={"X-API-Key": ""}) as client:
             resp = await client.get("/api/companies")
         assert resp.status_code == 401

@@ -3,20 +3,22 @@ exposure CRUD, watchlists and members, registry events. Every test writes its ow
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 import seed_ids as S
+from redis.asyncio import Redis
+from streams import stream_event
 
 
 def fresh_ticker() -> str:
     return "Z" + uuid.uuid4().hex[:8].upper()
 
 
-async def create_company(client: Any, **fields: Any) -> dict[str, Any]:
+async def create_company(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     body = {"ticker": fresh_ticker(), "name": "Write Path Test Co", **fields}
     resp = await client.post("/api/companies", json=body)
     assert resp.status_code == 201, resp.text
@@ -25,7 +27,7 @@ async def create_company(client: Any, **fields: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def company(registry_client) -> AsyncIterator[dict[str, Any]]:
+async def company(registry_client: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
     """A company created for one test and deleted afterwards."""
     created = await create_company(registry_client, sector="Test Sector")
     yield created
@@ -33,7 +35,7 @@ async def company(registry_client) -> AsyncIterator[dict[str, Any]]:
 
 
 @pytest.fixture
-async def watchlist(registry_client) -> AsyncIterator[dict[str, Any]]:
+async def watchlist(registry_client: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
     """A watchlist created for one test and deleted afterwards."""
     resp = await registry_client.post(
         "/api/watchlists", json={"name": f"wl-{uuid.uuid4()}", "description": "test"}
@@ -43,18 +45,10 @@ async def watchlist(registry_client) -> AsyncIterator[dict[str, Any]]:
     await registry_client.delete(f"/api/watchlists/{resp.json()['id']}")
 
 
-async def stream_event(redis: Any, channel: str, key: str, value: str) -> dict[str, Any] | None:
-    """The newest event on ``channel`` in stream stonks.events whose payload[key] == value."""
-    for _, fields in await redis.xrevrange("stonks.events", count=500):
-        if fields["channel"] == channel:
-            envelope: dict[str, Any] = json.loads(fields["data"])
-            if envelope["payload"].get(key) == value:
-                return envelope
-    return None
-
-
 class TestRegistryCompanyWrites:
-    async def test_create_company_returns_201_and_reads_back(self, registry_client):
+    async def test_create_company_returns_201_and_reads_back(
+        self, registry_client: httpx.AsyncClient
+    ) -> None:
         ticker = fresh_ticker()
         resp = await registry_client.post(
             "/api/companies",
@@ -72,7 +66,7 @@ class TestRegistryCompanyWrites:
         finally:
             await registry_client.delete(f"/api/companies/{resp.json()['id']}")
 
-    async def test_duplicate_ticker_is_409(self, registry_client):
+    async def test_duplicate_ticker_is_409(self, registry_client: httpx.AsyncClient) -> None:
         resp = await registry_client.post("/api/companies", json={"ticker": "AAPL", "name": "x"})
         assert resp.status_code == 409
         assert "AAPL" in resp.json()["detail"]
@@ -88,12 +82,16 @@ class TestRegistryCompanyWrites:
         ],
         ids=["lowercase-ticker", "missing-name", "empty-name", "negative-cap", "extra-field"],
     )
-    async def test_invalid_company_body_is_422(self, registry_client, body):
+    async def test_invalid_company_body_is_422(
+        self, registry_client: httpx.AsyncClient, body: dict[str, Any]
+    ) -> None:
         resp = await registry_client.post("/api/companies", json=body)
         assert resp.status_code == 422
         assert isinstance(resp.json()["detail"], list)
 
-    async def test_update_company_changes_only_sent_fields(self, registry_client, company, redis):
+    async def test_update_company_changes_only_sent_fields(
+        self, registry_client: httpx.AsyncClient, company: dict[str, Any], redis: Redis
+    ) -> None:
         resp = await registry_client.patch(
             f"/api/companies/{company['id']}", json={"name": "Renamed Co", "sector": None}
         )
@@ -110,8 +108,8 @@ class TestRegistryCompanyWrites:
         assert event["payload"]["fields"] == ["name", "sector"]
 
     async def test_update_to_taken_ticker_is_409_and_null_name_is_422(
-        self, registry_client, company
-    ):
+        self, registry_client: httpx.AsyncClient, company: dict[str, Any]
+    ) -> None:
         taken = await registry_client.patch(
             f"/api/companies/{company['id']}", json={"ticker": "MSFT"}
         )
@@ -119,7 +117,7 @@ class TestRegistryCompanyWrites:
         null = await registry_client.patch(f"/api/companies/{company['id']}", json={"name": None})
         assert null.status_code == 422
 
-    async def test_delete_company_then_404(self, registry_client):
+    async def test_delete_company_then_404(self, registry_client: httpx.AsyncClient) -> None:
         created = await create_company(registry_client)
         resp = await registry_client.delete(f"/api/companies/{created['id']}")
         assert resp.status_code == 204
@@ -127,13 +125,17 @@ class TestRegistryCompanyWrites:
         again = await registry_client.delete(f"/api/companies/{created['id']}")
         assert again.status_code == 404
 
-    async def test_delete_company_with_trading_history_is_409(self, registry_client):
+    async def test_delete_company_with_trading_history_is_409(
+        self, registry_client: httpx.AsyncClient
+    ) -> None:
         resp = await registry_client.delete(f"/api/companies/{S.COMPANY_AAPL}")
         assert resp.status_code == 409
         still = await registry_client.get(f"/api/companies/{S.COMPANY_AAPL}")
         assert still.status_code == 200
 
-    async def test_create_publishes_company_created_event(self, registry_client, company, redis):
+    async def test_create_publishes_company_created_event(
+        self, registry_client: httpx.AsyncClient, company: dict[str, Any], redis: Redis
+    ) -> None:
         event = await stream_event(
             redis, "stonks.registry.company_created", "company_id", company["id"]
         )
@@ -143,7 +145,9 @@ class TestRegistryCompanyWrites:
 
 
 class TestRegistryAliasesAndSources:
-    async def test_alias_add_list_duplicate_delete(self, registry_client, company):
+    async def test_alias_add_list_duplicate_delete(
+        self, registry_client: httpx.AsyncClient, company: dict[str, Any]
+    ) -> None:
         base = f"/api/companies/{company['id']}/aliases"
         resp = await registry_client.post(base, json={"alias": "Widgets", "alias_type": "brand"})
         assert resp.status_code == 201
@@ -157,7 +161,9 @@ class TestRegistryAliasesAndSources:
         assert (await registry_client.delete(f"{base}/{alias['id']}")).status_code == 404
         assert (await registry_client.get(base)).json() == []
 
-    async def test_same_alias_on_another_company_is_allowed(self, registry_client, company):
+    async def test_same_alias_on_another_company_is_allowed(
+        self, registry_client: httpx.AsyncClient, company: dict[str, Any]
+    ) -> None:
         resp = await registry_client.post(
             f"/api/companies/{company['id']}/aliases", json={"alias": "Apple"}
         )
@@ -165,8 +171,8 @@ class TestRegistryAliasesAndSources:
         assert resp.json()["company_id"] == company["id"]
 
     async def test_alias_with_bad_type_is_422_and_unknown_company_404(
-        self, registry_client, company
-    ):
+        self, registry_client: httpx.AsyncClient, company: dict[str, Any]
+    ) -> None:
         bad = await registry_client.post(
             f"/api/companies/{company['id']}/aliases", json={"alias": "x", "alias_type": "nick"}
         )
@@ -176,7 +182,9 @@ class TestRegistryAliasesAndSources:
         )
         assert missing.status_code == 404
 
-    async def test_source_add_duplicate_delete(self, registry_client, company):
+    async def test_source_add_duplicate_delete(
+        self, registry_client: httpx.AsyncClient, company: dict[str, Any]
+    ) -> None:
         base = f"/api/companies/{company['id']}/sources"
         body = {"source_type": "rss", "name": "Feed", "url": "https://feed.example.com/rss"}
         resp = await registry_client.post(base, json=body)
@@ -188,7 +196,9 @@ class TestRegistryAliasesAndSources:
 
 
 class TestRegistryCompetitors:
-    async def test_add_list_delete_competitor(self, registry_client, company):
+    async def test_add_list_delete_competitor(
+        self, registry_client: httpx.AsyncClient, company: dict[str, Any]
+    ) -> None:
         base = f"/api/companies/{company['id']}/competitors"
         resp = await registry_client.post(
             base,
@@ -207,21 +217,27 @@ class TestRegistryCompetitors:
         assert (await registry_client.delete(f"{base}/{rel['id']}")).status_code == 204
         assert (await registry_client.get(base)).json() == []
 
-    async def test_self_competitor_is_400(self, registry_client, company):
+    async def test_self_competitor_is_400(
+        self, registry_client: httpx.AsyncClient, company: dict[str, Any]
+    ) -> None:
         resp = await registry_client.post(
             f"/api/companies/{company['id']}/competitors", json={"competitor_id": company["id"]}
         )
         assert resp.status_code == 400
         assert "own competitor" in resp.json()["detail"]
 
-    async def test_duplicate_competitor_is_409(self, registry_client, company):
+    async def test_duplicate_competitor_is_409(
+        self, registry_client: httpx.AsyncClient, company: dict[str, Any]
+    ) -> None:
         base = f"/api/companies/{company['id']}/competitors"
         first = await registry_client.post(base, json={"competitor_id": S.COMPANY_MSFT})
         assert first.status_code == 201
         second = await registry_client.post(base, json={"competitor_id": S.COMPANY_MSFT})
         assert second.status_code == 409
 
-    async def test_unknown_competitor_404_and_bad_strength_422(self, registry_client, company):
+    async def test_unknown_competitor_404_and_bad_strength_422(
+        self, registry_client: httpx.AsyncClient, company: dict[str, Any]
+    ) -> None:
         base = f"/api/companies/{company['id']}/competitors"
         missing = await registry_client.post(base, json={"competitor_id": str(uuid.uuid4())})
         assert missing.status_code == 404
@@ -232,7 +248,9 @@ class TestRegistryCompetitors:
 
 
 class TestRegistryExposure:
-    async def test_put_then_get_round_trip(self, registry_client, company):
+    async def test_put_then_get_round_trip(
+        self, registry_client: httpx.AsyncClient, company: dict[str, Any]
+    ) -> None:
         url = f"/api/companies/{company['id']}/exposure"
         assert (await registry_client.get(url)).json() == []
         entries = [
@@ -253,7 +271,9 @@ class TestRegistryExposure:
         again = await registry_client.get(url)
         assert again.json() == resp.json()
 
-    async def test_put_replaces_and_empty_clears(self, registry_client, company):
+    async def test_put_replaces_and_empty_clears(
+        self, registry_client: httpx.AsyncClient, company: dict[str, Any]
+    ) -> None:
         url = f"/api/companies/{company['id']}/exposure"
         first = [{"exposure_type": "sector", "exposure_key": "Retail", "weight": 0.5}]
         second = [{"exposure_type": "currency", "exposure_key": "EUR", "weight": 0.2}]
@@ -264,7 +284,9 @@ class TestRegistryExposure:
         assert cleared.status_code == 200
         assert cleared.json() == []
 
-    async def test_invalid_exposure_is_rejected(self, registry_client, company):
+    async def test_invalid_exposure_is_rejected(
+        self, registry_client: httpx.AsyncClient, company: dict[str, Any]
+    ) -> None:
         url = f"/api/companies/{company['id']}/exposure"
         entry = {"exposure_type": "region", "exposure_key": "Asia", "weight": 0.1}
         duplicate = await registry_client.put(url, json=[entry, entry])
@@ -278,7 +300,9 @@ class TestRegistryExposure:
 
 
 class TestRegistryWatchlistWrites:
-    async def test_create_get_update_delete_watchlist(self, registry_client):
+    async def test_create_get_update_delete_watchlist(
+        self, registry_client: httpx.AsyncClient
+    ) -> None:
         name = f"wl-{uuid.uuid4()}"
         resp = await registry_client.post("/api/watchlists", json={"name": name})
         assert resp.status_code == 201
@@ -296,7 +320,9 @@ class TestRegistryWatchlistWrites:
         assert (await registry_client.delete(f"/api/watchlists/{created['id']}")).status_code == 204
         assert (await registry_client.get(f"/api/watchlists/{created['id']}")).status_code == 404
 
-    async def test_duplicate_watchlist_name_is_409(self, registry_client, watchlist):
+    async def test_duplicate_watchlist_name_is_409(
+        self, registry_client: httpx.AsyncClient, watchlist: dict[str, Any]
+    ) -> None:
         resp = await registry_client.post("/api/watchlists", json={"name": watchlist["name"]})
         assert resp.status_code == 409
         renamed = await registry_client.patch(
@@ -304,7 +330,9 @@ class TestRegistryWatchlistWrites:
         )
         assert renamed.status_code == 409
 
-    async def test_members_add_duplicate_remove(self, registry_client, watchlist):
+    async def test_members_add_duplicate_remove(
+        self, registry_client: httpx.AsyncClient, watchlist: dict[str, Any]
+    ) -> None:
         base = f"/api/watchlists/{watchlist['id']}/members"
         resp = await registry_client.post(base, json={"company_id": S.COMPANY_TSLA})
         assert resp.status_code == 201
@@ -319,8 +347,8 @@ class TestRegistryWatchlistWrites:
         assert (await registry_client.delete(f"{base}/{S.COMPANY_TSLA}")).status_code == 404
 
     async def test_member_with_unknown_company_is_404_and_bad_id_422(
-        self, registry_client, watchlist
-    ):
+        self, registry_client: httpx.AsyncClient, watchlist: dict[str, Any]
+    ) -> None:
         base = f"/api/watchlists/{watchlist['id']}/members"
         missing = await registry_client.post(base, json={"company_id": str(uuid.uuid4())})
         assert missing.status_code == 404

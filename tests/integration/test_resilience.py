@@ -8,13 +8,15 @@ PostgreSQL runs its own event loop. Overrides act on AMZN halts, which are alway
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import asyncpg
 import httpx
+
+from pytest_stonks_sandbox import ClientFactory, SandboxFaults
 
 DATABASE_RECOVERY_S = 10.0
 REDIS_RECOVERY_S = 5.0
@@ -43,14 +45,16 @@ async def until_status(
         await asyncio.sleep(0.1)
 
 
-def halt_amzn(client: httpx.AsyncClient, action: str = "halt") -> Callable[[], Any]:
+def halt_amzn(
+    client: httpx.AsyncClient, action: str = "halt"
+) -> Callable[[], Awaitable[httpx.Response]]:
     body = {"action": action, "ticker": "AMZN", "reason": "resilience", "operator": "it"}
     return lambda: client.post("/api/trading/override", json=body)
 
 
 class TestResilienceDatabase:
     async def test_services_answer_again_after_postgres_restart(
-        self, sandbox_client: Callable[..., httpx.AsyncClient], sandbox_faults: Any
+        self, sandbox_client: ClientFactory, sandbox_faults: SandboxFaults
     ) -> None:
         clients = {name: sandbox_client(name) for name in READS}
         for name, path in READS.items():
@@ -58,13 +62,13 @@ class TestResilienceDatabase:
         await asyncio.to_thread(sandbox_faults.restart, "postgres")
         for name, path in READS.items():
             resp, took = await until_status(
-                lambda c=clients[name], p=path: c.get(p), 200, DATABASE_RECOVERY_S
+                functools.partial(clients[name].get, path), 200, DATABASE_RECOVERY_S
             )
             assert resp.status_code == 200, f"{name} after {took:.1f} s: {resp.text}"
             assert isinstance(resp.json(), list | dict)
 
     async def test_database_outage_is_503_json_then_recovers(
-        self, trading_client: httpx.AsyncClient, sandbox_faults: Any
+        self, trading_client: httpx.AsyncClient, sandbox_faults: SandboxFaults
     ) -> None:
         try:
             await asyncio.to_thread(sandbox_faults.stop, "postgres")
@@ -81,7 +85,7 @@ class TestResilienceDatabase:
 
 class TestResilienceRedis:
     async def test_override_is_503_while_redis_is_down_and_recovers(
-        self, trading_client: httpx.AsyncClient, sandbox_faults: Any
+        self, trading_client: httpx.AsyncClient, sandbox_faults: SandboxFaults
     ) -> None:
         try:
             await asyncio.to_thread(sandbox_faults.stop, "redis")
@@ -104,7 +108,10 @@ class TestResilienceRedis:
         assert status.json()["redis"] == "ok"
 
     async def test_notification_is_not_recorded_while_redis_is_down(
-        self, trading_client: httpx.AsyncClient, db: asyncpg.Connection, sandbox_faults: Any
+        self,
+        trading_client: httpx.AsyncClient,
+        db: asyncpg.Connection,
+        sandbox_faults: SandboxFaults,
     ) -> None:
         related = uuid.uuid4()
         body = {"channel": "log", "subject": "s", "body": "b", "related_id": str(related)}
@@ -128,7 +135,7 @@ class TestResilienceRedis:
 
 class TestResilienceServices:
     async def test_trading_engine_serves_again_after_a_process_restart(
-        self, trading_client: httpx.AsyncClient, sandbox_faults: Any
+        self, trading_client: httpx.AsyncClient, sandbox_faults: SandboxFaults
     ) -> None:
         await asyncio.to_thread(sandbox_faults.restart, "trading-engine")
         health, took = await until_status(lambda: trading_client.get("/health"), 200, 10.0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 import seed_ids as S
 
@@ -13,7 +14,7 @@ BOTH_ON = {"macro_enabled": True, "competitive_enabled": True}
 
 
 class TestRiskHealth:
-    async def test_health_and_ready(self, risk_client):
+    async def test_health_and_ready(self, risk_client: httpx.AsyncClient) -> None:
         health = await risk_client.get("/health")
         ready = await risk_client.get("/ready")
         assert health.status_code == 200
@@ -21,7 +22,7 @@ class TestRiskHealth:
         assert ready.status_code == 200
         assert ready.json()["checks"] == {"database": "ok", "redis": "ok"}
 
-    async def test_openapi_lists_risk_routes(self, risk_client):
+    async def test_openapi_lists_risk_routes(self, risk_client: httpx.AsyncClient) -> None:
         resp = await risk_client.get("/openapi.json")
         assert resp.status_code == 200
         paths = resp.json()["paths"]
@@ -36,7 +37,7 @@ class TestRiskHealth:
 
 
 class TestRiskConfig:
-    async def test_config_has_seeded_limits(self, risk_client):
+    async def test_config_has_seeded_limits(self, risk_client: httpx.AsyncClient) -> None:
         resp = await risk_client.get("/api/risk/config")
         assert resp.status_code == 200
         body = resp.json()
@@ -53,7 +54,7 @@ class TestRiskConfig:
 
 
 class TestRiskEvaluate:
-    async def test_small_aapl_buy_is_approved(self, risk_client):
+    async def test_small_aapl_buy_is_approved(self, risk_client: httpx.AsyncClient) -> None:
         resp = await risk_client.post(
             "/api/risk/evaluate",
             json={"ticker": "AAPL", "side": "buy", "quantity": 1, "price": 100, **BOTH_ON},
@@ -70,7 +71,7 @@ class TestRiskEvaluate:
         assert body["competitive_score"] == 0.0
         assert {check["outcome"] for check in body["checks"]} == {"pass"}
 
-    async def test_locked_out_tsla_is_rejected(self, risk_client):
+    async def test_locked_out_tsla_is_rejected(self, risk_client: httpx.AsyncClient) -> None:
         resp = await risk_client.post(
             "/api/risk/evaluate",
             json={"ticker": "TSLA", "side": "sell", "quantity": 1, "price": 200, **BOTH_ON},
@@ -83,7 +84,9 @@ class TestRiskEvaluate:
         assert lockout["outcome"] == "reject"
         assert "TSLA is locked out" in body["reasons"][0]
 
-    async def test_order_above_max_order_value_is_rejected(self, risk_client):
+    async def test_order_above_max_order_value_is_rejected(
+        self, risk_client: httpx.AsyncClient
+    ) -> None:
         resp = await risk_client.post(
             "/api/risk/evaluate",
             json={"ticker": "MSFT", "side": "buy", "quantity": 300, "price": 100, **BOTH_ON},
@@ -97,7 +100,9 @@ class TestRiskEvaluate:
             "order value 30000.00 exceeds approval threshold 9000.00",
         ]
 
-    async def test_unknown_ticker_is_404_and_bad_side_422(self, risk_client):
+    async def test_unknown_ticker_is_404_and_bad_side_422(
+        self, risk_client: httpx.AsyncClient
+    ) -> None:
         missing = await risk_client.post(
             "/api/risk/evaluate", json={"ticker": "NOPE", "side": "buy", "quantity": 1, "price": 1}
         )
@@ -109,7 +114,9 @@ class TestRiskEvaluate:
 
 
 class TestRiskApprovals:
-    async def test_pending_list_contains_seeded_pending_approval(self, risk_client):
+    async def test_pending_list_contains_seeded_pending_approval(
+        self, risk_client: httpx.AsyncClient
+    ) -> None:
         resp = await risk_client.get("/api/risk/approvals/pending", params={"limit": 500})
         assert resp.status_code == 200
         rows = {row["id"]: row for row in resp.json()}
@@ -123,7 +130,7 @@ class TestRiskApprovals:
         assert pending["expires_at"] == S.APPROVAL_PENDING_EXPIRES_AT
         assert all(row["status"] == "pending" for row in resp.json())
 
-    async def test_get_approved_approval(self, risk_client):
+    async def test_get_approved_approval(self, risk_client: httpx.AsyncClient) -> None:
         resp = await risk_client.get(f"/api/risk/approvals/{S.APPROVAL_APPROVED}")
         assert resp.status_code == 200
         body = resp.json()
@@ -133,7 +140,7 @@ class TestRiskApprovals:
         assert body["company_id"] == S.COMPANY_AAPL
         assert body["expires_at"] == S.APPROVAL_APPROVED_EXPIRES_AT
 
-    async def test_filter_approvals_by_status(self, risk_client):
+    async def test_filter_approvals_by_status(self, risk_client: httpx.AsyncClient) -> None:
         resp = await risk_client.get("/api/risk/approvals", params={"status": "approved"})
         assert resp.status_code == 200
         ids = [row["id"] for row in resp.json()]
@@ -142,7 +149,7 @@ class TestRiskApprovals:
         bad = await risk_client.get("/api/risk/approvals", params={"status": "maybe"})
         assert bad.status_code == 422
 
-    async def test_reviewing_decided_approval_is_409(self, risk_client):
+    async def test_reviewing_decided_approval_is_409(self, risk_client: httpx.AsyncClient) -> None:
         resp = await risk_client.post(
             f"/api/risk/approvals/{S.APPROVAL_APPROVED}/review",
             json={"decision": "reject", "reviewer": "tester"},
@@ -150,7 +157,7 @@ class TestRiskApprovals:
         assert resp.status_code == 409
         assert "already approved" in resp.json()["detail"]
 
-    async def test_reviewing_unknown_approval_is_404(self, risk_client):
+    async def test_reviewing_unknown_approval_is_404(self, risk_client: httpx.AsyncClient) -> None:
         resp = await risk_client.post(
             f"/api/risk/approvals/{uuid.uuid4()}/review",
             json={"decision": "approve", "reviewer": "tester"},
@@ -159,7 +166,9 @@ class TestRiskApprovals:
 
 
 class TestRiskLockoutsAndSnapshots:
-    async def test_active_lockouts_contain_tsla_only_of_seeded(self, risk_client):
+    async def test_active_lockouts_contain_tsla_only_of_seeded(
+        self, risk_client: httpx.AsyncClient
+    ) -> None:
         resp = await risk_client.get("/api/risk/lockouts/active", params={"limit": 500})
         assert resp.status_code == 200
         ids = [row["id"] for row in resp.json()]
@@ -169,14 +178,14 @@ class TestRiskLockoutsAndSnapshots:
         assert (active["ticker"], active["state"]) == ("TSLA", "active")
         assert active["ends_at"] == S.LOCKOUT_ACTIVE_ENDS_AT
 
-    async def test_expired_lockout_state(self, risk_client):
+    async def test_expired_lockout_state(self, risk_client: httpx.AsyncClient) -> None:
         resp = await risk_client.get(f"/api/risk/lockouts/{S.LOCKOUT_EXPIRED}")
         assert resp.status_code == 200
         body = resp.json()
         assert (body["ticker"], body["state"]) == ("AMZN", "expired")
         assert body["ends_at"] == S.LOCKOUT_EXPIRED_ENDS_AT
 
-    async def test_daily_risk_snapshot(self, risk_client):
+    async def test_daily_risk_snapshot(self, risk_client: httpx.AsyncClient) -> None:
         resp = await risk_client.get("/api/risk/snapshots")
         assert resp.status_code == 200
         rows = resp.json()

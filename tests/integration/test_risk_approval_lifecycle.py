@@ -9,20 +9,23 @@ The only test that changes the global risk config restores it in a finally block
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
+import httpx
 import pytest
 import seed_ids as S
+from redis.asyncio import Redis
+from streams import stream_event
 
 OFF = {"macro_enabled": False, "competitive_enabled": False}
 ON = {"macro_enabled": True, "competitive_enabled": True}
 
 
 @pytest.fixture
-async def company(db) -> AsyncIterator[dict[str, str]]:
+async def company(db: asyncpg.Connection) -> AsyncIterator[dict[str, str]]:
     """A fresh company without positions, signals or lockouts; removed with its children."""
     ticker = "Q" + uuid.uuid4().hex[:8].upper()
     company_id = await db.fetchval(
@@ -33,7 +36,7 @@ async def company(db) -> AsyncIterator[dict[str, str]]:
     await db.execute("DELETE FROM companies WHERE id = $1", company_id)
 
 
-async def evaluate(client: Any, ticker: str, **fields: Any) -> dict[str, Any]:
+async def evaluate(client: httpx.AsyncClient, ticker: str, **fields: Any) -> dict[str, Any]:
     body = {"ticker": ticker, "side": "buy", "quantity": 1, "price": 100, **fields}
     resp = await client.post("/api/risk/evaluate", json=body)
     assert resp.status_code == 200, resp.text
@@ -45,17 +48,7 @@ def check(result: dict[str, Any], name: str) -> dict[str, str]:
     return next(c for c in result["checks"] if c["name"] == name)
 
 
-async def stream_event(redis: Any, channel: str, key: str, value: str) -> dict[str, Any] | None:
-    """The newest event on ``channel`` in stream stonks.events whose payload[key] == value."""
-    for _, fields in await redis.xrevrange("stonks.events", count=500):
-        if fields["channel"] == channel:
-            envelope: dict[str, Any] = json.loads(fields["data"])
-            if envelope["payload"].get(key) == value:
-                return envelope
-    return None
-
-
-async def request_approval(client: Any, ticker: str) -> str:
+async def request_approval(client: httpx.AsyncClient, ticker: str) -> str:
     """Evaluate an order above the approval threshold (10,000 > 9,000) and return the approval."""
     result = await evaluate(client, ticker, quantity=100, price=100, **OFF)
     assert result["decision"] == "needs_approval"
@@ -64,7 +57,7 @@ async def request_approval(client: Any, ticker: str) -> str:
     return approval_id
 
 
-async def insert_overdue_approval(db: Any, company_id: str) -> str:
+async def insert_overdue_approval(db: asyncpg.Connection, company_id: str) -> str:
     approval_id = await db.fetchval(
         "INSERT INTO operator_approvals (company_id, side, quantity, order_value, reason, "
         "requested_at, expires_at) VALUES ($1, 'buy', 1, 100, 'test', "
@@ -75,7 +68,7 @@ async def insert_overdue_approval(db: Any, company_id: str) -> str:
 
 
 class TestRiskEvaluationEdgeCases:
-    async def test_macro_switch_decides_nvda_buy(self, risk_client):
+    async def test_macro_switch_decides_nvda_buy(self, risk_client: httpx.AsyncClient) -> None:
         with_macro = await evaluate(risk_client, "NVDA", **ON)
         assert with_macro["decision"] == "rejected"
         assert with_macro["macro_score"] == pytest.approx(-0.3375)
@@ -92,7 +85,9 @@ class TestRiskEvaluationEdgeCases:
         assert check(without_macro, "macro")["outcome"] == "skipped"
         assert without_macro["approval_id"] is None
 
-    async def test_competitive_switch_decides_amzn_buy(self, risk_client):
+    async def test_competitive_switch_decides_amzn_buy(
+        self, risk_client: httpx.AsyncClient
+    ) -> None:
         with_signals = await evaluate(risk_client, "AMZN", **ON)
         assert with_signals["decision"] == "rejected"
         assert with_signals["competitive_score"] == pytest.approx(-0.55)
@@ -102,13 +97,17 @@ class TestRiskEvaluationEdgeCases:
         assert without["competitive_score"] is None
         assert without["macro_score"] == pytest.approx(0.11)
 
-    async def test_macro_tailwind_on_a_sell_needs_approval(self, risk_client):
+    async def test_macro_tailwind_on_a_sell_needs_approval(
+        self, risk_client: httpx.AsyncClient
+    ) -> None:
         result = await evaluate(risk_client, "AMZN", side="sell", request_approval=False, **ON)
         assert result["decision"] == "needs_approval"
         assert check(result, "macro")["outcome"] == "needs_approval"
         assert check(result, "competitive")["outcome"] == "pass"
 
-    async def test_position_size_and_confidence_limits_reject(self, risk_client):
+    async def test_position_size_and_confidence_limits_reject(
+        self, risk_client: httpx.AsyncClient
+    ) -> None:
         too_big = await evaluate(risk_client, "AAPL", quantity=951, price=1, **OFF)
         assert too_big["decision"] == "rejected"
         assert too_big["reasons"] == ["position shares 1001.00 exceeds max_position_size 1000.00"]
@@ -123,12 +122,14 @@ class TestRiskEvaluationEdgeCases:
         [{"quantity": 0}, {"price": -1}, {"ticker": "aapl"}, {"extra": True}],
         ids=["zero-quantity", "negative-price", "lowercase-ticker", "extra-field"],
     )
-    async def test_invalid_evaluation_is_422(self, risk_client, patch):
+    async def test_invalid_evaluation_is_422(
+        self, risk_client: httpx.AsyncClient, patch: dict[str, Any]
+    ) -> None:
         body = {"ticker": "AAPL", "side": "buy", "quantity": 1, "price": 1, **patch}
         resp = await risk_client.post("/api/risk/evaluate", json=body)
         assert resp.status_code == 422
 
-    async def test_unknown_order_reference_is_404(self, risk_client):
+    async def test_unknown_order_reference_is_404(self, risk_client: httpx.AsyncClient) -> None:
         resp = await risk_client.post(
             "/api/risk/evaluate",
             json={
@@ -143,7 +144,9 @@ class TestRiskEvaluationEdgeCases:
 
 
 class TestRiskLockoutLifecycle:
-    async def test_lockout_blocks_until_lifted(self, risk_client, company, redis):
+    async def test_lockout_blocks_until_lifted(
+        self, risk_client: httpx.AsyncClient, company: dict[str, str], redis: Redis
+    ) -> None:
         assert (await evaluate(risk_client, company["ticker"], **ON))["decision"] == "approved"
         created = await risk_client.post(
             "/api/risk/lockouts", json={"ticker": company["ticker"], "reason": "test halt"}
@@ -167,7 +170,9 @@ class TestRiskLockoutLifecycle:
         event = await stream_event(redis, "stonks.risk.lockout_lifted", "lockout_id", lockout["id"])
         assert event is not None
 
-    async def test_scheduled_lockout_does_not_block_yet(self, risk_client, company):
+    async def test_scheduled_lockout_does_not_block_yet(
+        self, risk_client: httpx.AsyncClient, company: dict[str, str]
+    ) -> None:
         start = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
         resp = await risk_client.post(
             "/api/risk/lockouts",
@@ -186,7 +191,9 @@ class TestRiskLockoutLifecycle:
         )
         assert [row["id"] for row in listed.json()] == [resp.json()["id"]]
 
-    async def test_invalid_lockouts_are_rejected(self, risk_client, company):
+    async def test_invalid_lockouts_are_rejected(
+        self, risk_client: httpx.AsyncClient, company: dict[str, str]
+    ) -> None:
         now = dt.datetime.now(dt.UTC)
         backwards = await risk_client.post(
             "/api/risk/lockouts",
@@ -212,7 +219,9 @@ class TestRiskLockoutLifecycle:
 
 
 class TestRiskApprovalLifecycle:
-    async def test_needs_approval_creates_pending_approval(self, risk_client, company, redis):
+    async def test_needs_approval_creates_pending_approval(
+        self, risk_client: httpx.AsyncClient, company: dict[str, str], redis: Redis
+    ) -> None:
         approval_id = await request_approval(risk_client, company["ticker"])
         resp = await risk_client.get(f"/api/risk/approvals/{approval_id}")
         assert resp.status_code == 200
@@ -232,7 +241,9 @@ class TestRiskApprovalLifecycle:
         assert event is not None
         assert event["payload"]["ticker"] == company["ticker"]
 
-    async def test_approve_then_second_review_is_409(self, risk_client, company, redis):
+    async def test_approve_then_second_review_is_409(
+        self, risk_client: httpx.AsyncClient, company: dict[str, str], redis: Redis
+    ) -> None:
         approval_id = await request_approval(risk_client, company["ticker"])
         resp = await risk_client.post(
             f"/api/risk/approvals/{approval_id}/review",
@@ -259,7 +270,9 @@ class TestRiskApprovalLifecycle:
         assert event is not None
         assert (event["payload"]["status"], event["payload"]["reviewer"]) == ("approved", "alice")
 
-    async def test_reject_is_recorded(self, risk_client, company):
+    async def test_reject_is_recorded(
+        self, risk_client: httpx.AsyncClient, company: dict[str, str]
+    ) -> None:
         approval_id = await request_approval(risk_client, company["ticker"])
         resp = await risk_client.post(
             f"/api/risk/approvals/{approval_id}/review",
@@ -272,7 +285,9 @@ class TestRiskApprovalLifecycle:
         )
         assert [row["id"] for row in listed.json()] == [approval_id]
 
-    async def test_review_body_is_validated(self, risk_client, company):
+    async def test_review_body_is_validated(
+        self, risk_client: httpx.AsyncClient, company: dict[str, str]
+    ) -> None:
         approval_id = await request_approval(risk_client, company["ticker"])
         url = f"/api/risk/approvals/{approval_id}/review"
         no_reviewer = await risk_client.post(url, json={"decision": "approve"})
@@ -283,8 +298,12 @@ class TestRiskApprovalLifecycle:
         assert still.json()["status"] == "pending"
 
     async def test_overdue_approval_reads_expired_and_cannot_be_reviewed(
-        self, risk_client, company, db, redis
-    ):
+        self,
+        risk_client: httpx.AsyncClient,
+        company: dict[str, str],
+        db: asyncpg.Connection,
+        redis: Redis,
+    ) -> None:
         approval_id = await insert_overdue_approval(db, company["id"])
         resp = await risk_client.get(f"/api/risk/approvals/{approval_id}")
         assert resp.status_code == 200
@@ -303,7 +322,9 @@ class TestRiskApprovalLifecycle:
         assert stored == "expired"
         assert await stream_event(redis, "stonks.risk.approval_expired", "approval_id", approval_id)
 
-    async def test_expire_sweep_stores_expired_status(self, risk_client, company, db):
+    async def test_expire_sweep_stores_expired_status(
+        self, risk_client: httpx.AsyncClient, company: dict[str, str], db: asyncpg.Connection
+    ) -> None:
         approval_id = await insert_overdue_approval(db, company["id"])
         resp = await risk_client.post("/api/risk/approvals/expire")
         assert resp.status_code == 200
@@ -319,7 +340,9 @@ class TestRiskApprovalLifecycle:
 
 
 class TestRiskConfigRoundTrip:
-    async def test_put_config_round_trip_and_switches_drive_evaluation(self, risk_client, db):
+    async def test_put_config_round_trip_and_switches_drive_evaluation(
+        self, risk_client: httpx.AsyncClient, db: asyncpg.Connection
+    ) -> None:
         """The one test that changes the global config; it restores every value it touched."""
         original = (await risk_client.get("/api/risk/config")).json()
         editable = {

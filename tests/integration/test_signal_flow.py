@@ -15,14 +15,17 @@ import re
 import statistics
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError as RedisConnectionError
+from streams import STREAM, xrange, xread, xrevrange
 
-STREAM = "stonks.events"
+from pytest_stonks_sandbox import SandboxFaults
+
 CHANNEL_RE = re.compile(r"^stonks\.[a-z_]+\.[a-z_]+$")
 ENVELOPE_KEYS = {
     "event_id",
@@ -51,7 +54,12 @@ async def subscribed(redis: Redis, *channels: str, pattern: bool = False) -> Pub
     return pubsub
 
 
-async def collect(pubsub: PubSub, wanted: int, timeout: float, keep: Any = None) -> list[dict]:
+async def collect(
+    pubsub: PubSub,
+    wanted: int,
+    timeout: float,
+    keep: Callable[[dict[str, Any]], bool] | None = None,
+) -> list[dict[str, Any]]:
     """Up to ``wanted`` decoded envelopes (those ``keep`` accepts) within ``timeout`` seconds."""
     found: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
@@ -86,7 +94,7 @@ async def notify(client: httpx.AsyncClient, subject: str, related_id: str) -> di
 
 
 async def last_stream_id(redis: Redis) -> str:
-    newest = await redis.xrevrange(STREAM, count=1)
+    newest = await xrevrange(redis, STREAM, count=1)
     return newest[0][0] if newest else "0-0"
 
 
@@ -188,7 +196,7 @@ class TestTradingSignalEnvelope:
             "stonks.trading.resumed",
             "stonks.trading.notification_created",
         ]
-        entries = await redis.xrange(STREAM, min=f"({start}")
+        entries = await xrange(redis, STREAM, min=f"({start}")
         assert entries, "the events are in the stream too"
         assert all(CHANNEL_RE.match(fields["channel"]) for _, fields in entries)
 
@@ -262,7 +270,7 @@ class TestTradingSignalStreams:
         last_seen = await last_stream_id(redis)  # the consumer goes offline here
         related = str(uuid.uuid4())
         created = [await notify(trading_client, f"missed {i}", related) for i in range(3)]
-        replies = await redis.xread({STREAM: last_seen}, count=10_000)
+        replies = await xread(redis, {STREAM: last_seen}, count=10_000)
         assert replies, "the stream has entries after the consumer's last id"
         (stream, entries) = replies[0]
         assert stream == STREAM
@@ -280,8 +288,8 @@ class TestTradingSignalStreams:
         last_seen = await last_stream_id(redis)
         await notify(trading_client, "xrange", str(uuid.uuid4()))
         await notify(trading_client, "xrange", str(uuid.uuid4()))
-        (_, read) = (await redis.xread({STREAM: last_seen}, count=10_000))[0]
-        ranged = await redis.xrange(STREAM, min=f"({last_seen}", max=read[-1][0])
+        (_, read) = (await xread(redis, {STREAM: last_seen}, count=10_000))[0]
+        ranged = await xrange(redis, STREAM, min=f"({last_seen}", max=read[-1][0])
         assert ranged == read
         assert len(ranged) >= 2
         ids = [entry_id for entry_id, _ in ranged]
@@ -297,7 +305,7 @@ class TestTradingSignalStreams:
         finally:
             await override(trading_client, "resume")
         event_id = resp.json()["event_id"]
-        entries = await redis.xrange(STREAM, min=f"({last_seen}")
+        entries = await xrange(redis, STREAM, min=f"({last_seen}")
         matching = [f for _, f in entries if json.loads(f["data"])["event_id"] == event_id]
         assert len(matching) == 1
         assert matching[0]["channel"] == "stonks.trading.halted"
@@ -334,7 +342,7 @@ class TestTradingSignalHighVolume:
             seqs: list[int] = []
             cursor = "0-0"
             for _ in range(HIGH_VOLUME // 100 + 2):  # bounded pages of 100
-                replies = await redis.xread({stream: cursor}, count=100)
+                replies = await xread(redis, {stream: cursor}, count=100)
                 if not replies:
                     break
                 entries = replies[0][1]
@@ -347,9 +355,10 @@ class TestTradingSignalHighVolume:
 
 class TestTradingSignalReconnect:
     async def test_subscriber_reconnects_after_redis_restart(
-        self, trading_client: httpx.AsyncClient, redis: Redis, sandbox_faults: Any
+        self, trading_client: httpx.AsyncClient, redis: Redis, sandbox_faults: SandboxFaults
     ) -> None:
         channel = "stonks.trading.halted"
+        pubsub: PubSub | None
         pubsub = await subscribed(redis, channel)
         try:
             await asyncio.to_thread(sandbox_faults.restart, "redis")

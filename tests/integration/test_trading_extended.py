@@ -123,7 +123,7 @@ class TestTradingEngineDecisionFiltering:
     async def test_pagination_inside_the_seeded_week(
         self, trading_client: httpx.AsyncClient
     ) -> None:
-        params = {**WEEK, "limit": 2, "offset": 1}
+        params: dict[str, str | int] = {**WEEK, "limit": 2, "offset": 1}
         resp = await trading_client.get("/api/trading/decisions", params=params)
         assert resp.status_code == 200
         assert [d["id"] for d in resp.json()] == [ids.TRADING_DECISION_03, ids.TRADING_DECISION_02]

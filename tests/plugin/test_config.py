@@ -13,6 +13,7 @@ from pytest_stonks_sandbox._core.errors import ConfigError
 from pytest_stonks_sandbox._settings.config import (
     RUN_ID_PATTERN,
     OptionError,
+    SandboxConfig,
     new_run_id,
     resolve,
 )
@@ -27,7 +28,7 @@ def _resolve(
     env: dict[str, str] | None = None,
     ini: dict[str, Any] | None = None,
     table: dict[str, Any] | None = None,
-) -> Any:
+) -> SandboxConfig:
     project = ProjectConfig(root=ROOT, options=table or {})
     return resolve(cli or {}, env or {}, ini or {}, project, ROOT)
 
@@ -59,7 +60,7 @@ def test_defaults() -> None:
 
 
 def test_each_source_beats_the_ones_below_it() -> None:
-    everything = {
+    everything: dict[str, dict[str, Any]] = {
         "cli": {"timeout": "5"},
         "env": {"STONKS_SANDBOX_TIMEOUT": "6"},
         "ini": {"timeout": "7"},

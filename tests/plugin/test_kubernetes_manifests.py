@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -178,7 +178,7 @@ def echo_server() -> Iterator[int]:
 def test_forwarder_pumps_bytes_both_ways_per_connection(echo_server: int) -> None:
     pods: list[str] = []
 
-    def open_stream(pod: str, port: int) -> tuple[socket.socket, object]:
+    def open_stream(pod: str, port: int) -> tuple[socket.socket, Callable[[], None]]:
         pods.append(pod)
         remote = socket.create_connection(("127.0.0.1", port))
         return remote, remote.close
@@ -204,11 +204,16 @@ def test_forwarder_pumps_bytes_both_ways_per_connection(echo_server: int) -> Non
         socket.create_connection(("127.0.0.1", port), timeout=1)
 
 
+def _no_stream(pod: str, port: int) -> tuple[socket.socket, Callable[[], None]]:
+    """The stream opener of forwarders that never get as far as opening one."""
+    raise AssertionError(f"no stream to {pod}:{port} was expected")
+
+
 def test_forwarder_closes_the_connection_when_there_is_no_pod() -> None:
     def no_pod() -> str:
         raise RuntimeError("no Ready pod")
 
-    forward = PortForward("web", 1, no_pod, lambda pod, port: (None, None))  # type: ignore[arg-type,return-value]
+    forward = PortForward("web", 1, no_pod, _no_stream)
     forward.start()
     try:
         with socket.create_connection(("127.0.0.1", forward.local_port), timeout=5) as conn:
@@ -222,9 +227,7 @@ def test_forwarder_closes_the_connection_when_there_is_no_pod() -> None:
 def test_forwarder_port_in_use_is_a_port_forward_error() -> None:
     taken = socket.create_server(("127.0.0.1", 0))
     try:
-        forward = PortForward(
-            "web", 1, lambda: "p", lambda pod, port: (None, None), taken.getsockname()[1]
-        )  # type: ignore[arg-type,return-value]
+        forward = PortForward("web", 1, lambda: "p", _no_stream, taken.getsockname()[1])
         with pytest.raises(PortForwardError, match=r"web.*cannot listen on 127\.0\.0\.1"):
             forward.start()
     finally:

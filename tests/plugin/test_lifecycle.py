@@ -3,6 +3,8 @@ validated against its schema, short infrastructure errors, and nothing left behi
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sandbox_helpers import INFRA, ITEM_IDS, SERVICE, Inner, held_port, run_dirs
 
@@ -168,7 +170,9 @@ def test_faults_left_behind_are_restored_after_the_test(inner: Inner) -> None:
     inner.assert_clean()
 
 
-def _infra_failure(inner: Inner, result: pytest.RunResult, phase: str, component: str) -> dict:
+def _infra_failure(
+    inner: Inner, result: pytest.RunResult, phase: str, component: str
+) -> dict[str, Any]:
     assert result.ret == 2, result.stdout.str()
     doc = inner.results()
     assert (doc["exit_code"], doc["outcome"]) == (2, "infra_error")

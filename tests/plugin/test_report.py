@@ -17,8 +17,8 @@ from pytest_stonks_sandbox._contract.builder import (
     outcome,
     write_report,
 )
-from pytest_stonks_sandbox._contract.validate import validation_errors
 from pytest_stonks_sandbox._contract.summary import summary_lines
+from pytest_stonks_sandbox._contract.validate import validation_errors
 from pytest_stonks_sandbox._measure.budgets import evaluate_budgets
 
 STAGES = {
@@ -80,7 +80,9 @@ def test_build_report_is_pure_and_valid() -> None:
 
 def test_minimal_reports_validate() -> None:
     """An infrastructure failure before anything ran still gives a valid document."""
-    stages = {name: {"status": "not_run", "seconds": None} for name in STAGES}
+    stages: dict[str, dict[str, Any]] = {
+        name: {"status": "not_run", "seconds": None} for name in STAGES
+    }
     stages["deploy"] = {"status": "failed", "seconds": 0.1, "detail": "provisioning failed"}
     error = {"phase": "provisioning", "component": "postgres", "message": "no binary", "hint": ""}
     document = build_report(

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -44,6 +44,9 @@ from stonks_oracle.common.settings import RateLimit
 API_KEY = "test-key"
 AUTH = {"X-API-Key": API_KEY}
 FRONTEND = "http://frontend.test"
+# Stream entries as a decode_responses=True client returns them (redis-py types them for every
+# client: ids and fields as bytes | str, entries that may be nil).
+StreamEntries = list[tuple[str, dict[str, str]]]
 BASE = Settings(api_key=API_KEY, cors_origins=(FRONTEND,))
 
 
@@ -353,7 +356,7 @@ async def test_publish_event_reaches_pubsub_and_stream(valkey: Any) -> None:
         assert received["channel"] == "stonks.trading.order_filled"
         assert received["payload"] == {"order_id": "o-1"}
         assert {"event_id", "occurred_at", "correlation_id", "domain", "event"} <= set(received)
-        [(_, fields)] = await client.xrevrange(STREAM, count=1)
+        [(_, fields)] = cast(StreamEntries, await client.xrevrange(STREAM, count=1))
         assert fields["channel"] == "stonks.trading.order_filled"
         assert json.loads(fields["data"]) == sent
         with pytest.raises(ValueError, match="a-z_"):

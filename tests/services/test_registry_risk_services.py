@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import httpx
@@ -15,6 +15,9 @@ from redis.asyncio import Redis
 
 API_KEY = "svc-test-key"
 AUTH = {"X-API-Key": API_KEY}
+# Stream entries as a decode_responses=True client returns them (redis-py types them for every
+# client: ids and fields as bytes | str, entries that may be nil).
+StreamEntries = list[tuple[str, dict[str, str]]]
 
 
 def service_env(postgres: Any, valkey: Any) -> dict[str, str]:
@@ -71,7 +74,7 @@ async def test_registry_write_publishes_event_and_risk_reads_it(
         async with httpx.AsyncClient(base_url=registry.base_url, headers=AUTH, timeout=10) as reg:
             created = await reg.post("/api/companies", json={"ticker": ticker, "name": "Svc"})
             assert created.status_code == 201
-            entries = await redis.xrevrange("stonks.events", count=20)
+            entries = cast(StreamEntries, await redis.xrevrange("stonks.events", count=20))
             payloads = [
                 json.loads(fields["data"])["payload"]
                 for _, fields in entries
