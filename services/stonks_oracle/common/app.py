@@ -8,8 +8,8 @@ connect lazily, and are closed by the lifespan; routes reach them through common
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
 
 from fastapi import APIRouter, FastAPI, Security
@@ -42,34 +42,48 @@ def create_app(
     needs_redis: bool = False,
     needs_s3: bool = False,
     settings: Settings | None = None,
+    require_api_key: bool = True,
+    checks: Mapping[str, Check] | None = None,
+    resources: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
 ) -> FastAPI:
-    """Build service ``name``; raises SettingsError naming any missing variable it needs."""
+    """Build service ``name``; raises SettingsError naming any missing variable it needs.
+
+    ``require_api_key=False`` serves the routes without the X-API-Key check (a browser-facing
+    service such as the frontend, which still needs the key for its own upstream calls);
+    ``checks`` are extra readiness checks; ``resources(app)`` is entered by the lifespan, after
+    the shared resources are started and before they are closed.
+    """
     settings = settings or get_settings()
     settings.require("api_key")
     assert settings.api_key is not None
-    checks: dict[str, Check] = {}
+    readiness: dict[str, Check] = dict(checks or {})
     db = redis = store = None
     if needs_db:
         settings.require("database_url")
         assert settings.database_url is not None
         db = Database(settings.database_url)
-        checks["database"] = db.ping
+        readiness["database"] = db.ping
     if needs_redis:
         settings.require("redis_url")
         assert settings.redis_url is not None
         redis = connect_redis(settings.redis_url)
-        checks["redis"] = partial(ping_redis, redis)
+        readiness["redis"] = partial(ping_redis, redis)
     if needs_s3:
         store = ObjectStore(settings)
-        checks["object_store"] = store.ping
+        readiness["object_store"] = store.ping
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         if db is not None:
             await db.start()
-        log.info("%s started", name)
         try:
-            yield
+            if resources is None:
+                log.info("%s started", name)
+                yield
+            else:
+                async with resources(application):
+                    log.info("%s started", name)
+                    yield
         finally:
             if db is not None:
                 await db.close()
@@ -80,17 +94,21 @@ def create_app(
 
     app = FastAPI(title=name, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
-    app.state.readiness_checks = checks
+    app.state.readiness_checks = readiness
     app.state.db, app.state.redis, app.state.store = db, redis, store
     install_exception_handlers(app)
     app.include_router(health_router)
     for router in routers:
-        app.include_router(router, dependencies=[Security(api_key_scheme)])
+        if require_api_key:
+            app.include_router(router, dependencies=[Security(api_key_scheme)])
+        else:
+            app.include_router(router)
 
     app.add_middleware(CatchAllMiddleware)
     if settings.rate_limit is not None:
         app.add_middleware(RateLimitMiddleware, limit=settings.rate_limit)
-    app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key)
+    if require_api_key:
+        app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key)
     if settings.cors_origins:
         app.add_middleware(
             JsonCORSMiddleware,
