@@ -6,7 +6,10 @@ renders are present, and one seeded value is exactly what the seed data says.
 
 from __future__ import annotations
 
+import re
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -246,11 +249,26 @@ DEPS = (
         (None, "name", S.SEED_AGENT_NAMES["AGENT_01"]),
     ),
 )
-PAGES = (
-    "dashboard", "companies", "company-detail", "documents", "trends", "recommendations",
-    "orders", "positions", "portfolio", "macro", "competitive", "patterns", "agents",
-    "pipeline-health", "ingestion", "coverage", "analytics",
-)  # fmt: skip
+# The pages come from the page manifest (the plugin's frontend stage reads the same file): its
+# entries without detail_of are the 17 pages; each declares the calls it makes.
+MANIFEST = Path(__file__).with_name("frontend_pages.toml")
+ENTRIES: dict[str, dict[str, Any]] = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))["pages"]
+PAGES = tuple(name for name, entry in ENTRIES.items() if "detail_of" not in entry)
+
+
+def _declares(page: str, path: str) -> bool:
+    """One of the page's query-api GET route templates matches path ({param} = one segment)."""
+    for call in ENTRIES[page]["calls"]:
+        service, method, route = call.split()
+        if (service, method) != ("query-api", "GET"):
+            continue
+        pattern = "/".join(
+            "[^/]+" if re.fullmatch(r"\{[^/{}]+\}", part) else re.escape(part)
+            for part in route.split("/")
+        )
+        if re.fullmatch(pattern, path):
+            return True
+    return False
 
 
 def _item(data: Any, item_id: str | None) -> dict[str, Any]:
@@ -265,6 +283,11 @@ class TestFrontendPageDataDeps:
     def test_every_page_has_dependencies(self) -> None:
         assert len(PAGES) == 17
         assert {dep.page for dep in DEPS} == set(PAGES)
+
+    @pytest.mark.parametrize("dep", DEPS, ids=[dep.id for dep in DEPS])
+    def test_dependency_is_a_declared_call(self, dep: Dep) -> None:
+        calls = ENTRIES[dep.page]["calls"]
+        assert _declares(dep.page, dep.path), f"{dep.id} matches none of {calls}"
 
     @pytest.mark.parametrize("dep", DEPS, ids=[dep.id for dep in DEPS])
     async def test_page_dependency(self, query_client: httpx.AsyncClient, dep: Dep) -> None:
