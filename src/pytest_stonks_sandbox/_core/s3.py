@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 S3_REGION = "us-east-1"
 
 
-def s3_client(endpoint: str, access_key: str, secret_key: str, region: str = S3_REGION) -> Any:
+def s3_client(endpoint: str, access_key: str, secret_key: str, region: str = S3_REGION) -> S3Client:
     """Path-style addressing, the sandbox's region, few retries (errors should surface fast)."""
     import boto3
     from botocore.config import Config

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -23,6 +23,10 @@ from pytest_stonks_sandbox._plugin.faultchannel import sandbox_lock
 from pytest_stonks_sandbox._plugin.faults import SandboxFaults
 from pytest_stonks_sandbox._plugin.keys import SESSION_KEY
 from pytest_stonks_sandbox._plugin.session import SandboxSession
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from redis.asyncio import Redis
 
 OFF_REASON = (
     "the Stonks sandbox is off: run pytest with --sandbox (or set STONKS_SANDBOX=1) to "
@@ -96,7 +100,7 @@ async def db(sandbox: Sandbox) -> AsyncIterator[Any]:
 
 
 @pytest_asyncio.fixture
-async def redis(sandbox: Sandbox) -> AsyncIterator[Any]:
+async def redis(sandbox: Sandbox) -> AsyncIterator[Redis]:
     """A redis.asyncio client (decode_responses=True) to the sandbox Redis."""
     import redis.asyncio
 
@@ -108,7 +112,7 @@ async def redis(sandbox: Sandbox) -> AsyncIterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def s3(sandbox: Sandbox) -> Any:
+def s3(sandbox: Sandbox) -> S3Client:
     """A boto3 S3 client for the sandbox object store."""
     endpoints = sandbox.endpoints
     return s3_client(
