@@ -14,7 +14,9 @@ import os
 from collections.abc import Mapping
 
 from fastapi import FastAPI
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from stonks_oracle.common import Settings, create_app, get_settings
 
@@ -26,6 +28,19 @@ from .gateway import router as gateway_router
 mimetypes.add_type("text/javascript", ".js")
 mimetypes.add_type("text/css", ".css")
 mimetypes.add_type("image/svg+xml", ".svg")
+
+
+STATIC_MAX_AGE_S = 600
+
+
+class CachedStaticFiles(StaticFiles):
+    """Static files a browser may reuse for a while: pages share their styles and modules."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE_S}"
+        return response
 
 
 def create_frontend(
@@ -49,7 +64,7 @@ def create_frontend(
         resources=gateway.open,
     )
     application.state.gateway = gateway
-    application.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    application.mount("/static", CachedStaticFiles(directory=pages.STATIC_DIR), name="static")
     return application
 
 

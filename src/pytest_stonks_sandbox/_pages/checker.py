@@ -2,12 +2,13 @@
 
 One browser per process, on a thread of its own with its own event loop (Playwright's async API;
 pytest and pytest-asyncio keep the main thread). Pages are checked concurrently, a bounded number
-at a time, each in one of a few reused browser contexts. For every page: it loads and settles
-(`<html data-state="ready">`), makes no console error, uncaught error or failed request, makes
-every declared API call with a 2xx answer and non-empty JSON, shows every key field, and has no
-serious or critical accessibility violation (axe-core) that the manifest does not allow. Every
-request is timed into the run's latency recorder; a failed page leaves a screenshot, its console
-log and a Playwright trace.
+at a time, each in one of a few reused tabs (a browser context with one page each). For every
+page: it loads and settles (`<html data-state="ready">`), makes no console error, uncaught error
+or failed request, makes every declared API call with a 2xx answer and non-empty JSON, shows
+every key field, and has no serious or critical accessibility violation (axe-core) that the
+manifest does not allow. Every request is timed into the run's latency recorder; a failed page leaves a screenshot, its console
+log and a Playwright trace of a second, traced check of it (tracing every page would cost a
+quarter of the stage's time).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from pytest_stonks_sandbox._core.errors import ProvisionError
@@ -31,18 +33,25 @@ from pytest_stonks_sandbox._pages.browser import LAUNCH_ARGS, playwright_api
 from pytest_stonks_sandbox._pages.manifest import Manifest, PageSpec
 from pytest_stonks_sandbox._pages.result import BLOCKING_IMPACTS, CallRecord, PageResult
 
-DEFAULT_CONCURRENCY = 4
+# Two tabs: on two cores more only add contention, and one hung page does not hold up the rest.
+DEFAULT_CONCURRENCY = 2
 SETTLED = "() => document.documentElement.dataset.state"
-NAVIGATION = """() => {
-  const n = performance.getEntriesByType("navigation")[0];
-  return n ? {ttfb_ms: n.responseStart, dom_content_loaded_ms: n.domContentLoadedEventEnd,
-              load_ms: n.loadEventEnd} : {};
+# Everything the checks read from a settled page, in one round trip.
+INSPECT = """selectors => {
+  const root = document.documentElement, n = performance.getEntriesByType("navigation")[0];
+  return {
+    state: root.dataset.state || "", error: root.dataset.error || "",
+    navigation: n ? {ttfb_ms: n.responseStart, dom_content_loaded_ms: n.domContentLoadedEventEnd,
+                     load_ms: n.loadEventEnd} : {},
+    fields: selectors.map(s => Array.from(document.querySelectorAll(s), e => e.innerText.trim())),
+  };
 }"""
 AXE_RUN = """async () => {
   const r = await axe.run(document, {resultTypes: ["violations"]});
   return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length}));
 }"""
 CLOSE_TIMEOUT_S = 10.0
+T = TypeVar("T")
 
 
 @cache
@@ -58,18 +67,16 @@ class PageChecker:
     def __init__(
         self,
         manifest: Manifest,
-        base_url: str,
         browser: str,
         recorder: LatencyRecorder,
-        routes: Mapping[str, RouteTemplates],
         artifacts_dir: Path,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.manifest = manifest
-        self.base_url = base_url.rstrip("/")
+        self.base_url = ""
+        self.routes: Mapping[str, RouteTemplates] = {}
         self.browser_path = browser
         self.recorder = recorder
-        self.routes = routes
         self.artifacts_dir = artifacts_dir
         self.concurrency = concurrency
         self._loop = asyncio.new_event_loop()
@@ -79,11 +86,29 @@ class PageChecker:
         self._thread.start()
         self._playwright: Any = None
         self._browser: Any = None
-        self._contexts: asyncio.Queue[Any] | None = None
+        self._started: Future[asyncio.Queue[_Tab]] | None = None
 
     # --- the caller's side ----------------------------------------------------------------
-    def check(self, specs: Sequence[PageSpec]) -> list[PageResult]:
-        """Check `specs` concurrently; one result each, in the same order."""
+    def warm(self) -> None:
+        """Start the browser in the background (e.g. while the tests run); errors come at check."""
+        if self._started is None:
+            self._started = asyncio.run_coroutine_threadsafe(self._start(), self._loop)
+
+    def wait_started(self) -> None:
+        """Block until the browser and its tabs are up (start errors are raised here)."""
+        self.warm()
+        assert self._started is not None
+        _result(self._started)
+
+    def check(
+        self, base_url: str, routes: Mapping[str, RouteTemplates], specs: Sequence[PageSpec]
+    ) -> list[PageResult]:
+        """Check `specs` at `base_url` concurrently; one result each, in the same order.
+
+        `routes` are the services' route templates, to key each request's latency.
+        """
+        self.base_url, self.routes = base_url.rstrip("/"), routes
+        self.warm()
         future = asyncio.run_coroutine_threadsafe(self._check_all(list(specs)), self._loop)
         try:
             return _result(future)
@@ -106,9 +131,7 @@ class PageChecker:
             self._loop.close()
 
     # --- the browser's side ---------------------------------------------------------------
-    async def _start(self) -> asyncio.Queue[Any]:
-        if self._contexts is not None:
-            return self._contexts
+    async def _start(self) -> asyncio.Queue[_Tab]:
         api = playwright_api()
         self._playwright = await api.async_playwright().start()
         try:
@@ -121,23 +144,33 @@ class PageChecker:
                 f"Chromium at {self.browser_path} did not start ({str(exc).splitlines()[0]}).",
                 "check that it runs: `chromium --headless --no-sandbox --dump-dom about:blank`.",
             ) from exc
-        contexts: asyncio.Queue[Any] = asyncio.Queue()
-        for _ in range(self.concurrency):
-            context = await self._browser.new_context(viewport={"width": 1280, "height": 900})
-            await context.tracing.start(screenshots=True, snapshots=True)
-            contexts.put_nowait(context)
-        self._contexts = contexts
-        return contexts
+        tabs: asyncio.Queue[_Tab] = asyncio.Queue()
+        for tab in await asyncio.gather(*(self._new_tab() for _ in range(self.concurrency))):
+            tabs.put_nowait(tab)
+        return tabs
+
+    async def _new_tab(self) -> _Tab:
+        context = await self._browser.new_context(viewport={"width": 1280, "height": 900})
+        # axe-core in every document of the tab, compiled once per context, not sent per page.
+        await context.add_init_script(script=axe_source())
+        return _Tab(context, await context.new_page())
 
     async def _check_all(self, specs: list[PageSpec]) -> list[PageResult]:
-        contexts = await self._start()
+        assert self._started is not None
+        tabs = await asyncio.wrap_future(self._started)
 
         async def one(spec: PageSpec) -> PageResult:
-            context = await contexts.get()
+            tab = await tabs.get()
             try:
-                return await self._check(context, spec)
+                if tab.page.is_closed():  # it crashed: a new tab for the next pages
+                    await tab.context.close()
+                    tab = await self._new_tab()
+                result = await self._check(tab, spec)
+                if not result.passed:
+                    await self._evidence(tab, spec, result)
+                return result
             finally:
-                contexts.put_nowait(context)
+                tabs.put_nowait(tab)
 
         return list(await asyncio.gather(*(one(spec) for spec in specs)))
 
@@ -147,14 +180,13 @@ class PageChecker:
         if self._playwright is not None:
             await self._playwright.stop()
 
-    async def _check(self, context: Any, spec: PageSpec) -> PageResult:
+    async def _check(self, tab: _Tab, spec: PageSpec, timed: bool = True) -> PageResult:
         api = playwright_api()
+        page = tab.page
         result = PageResult(spec.name, spec.path, self.base_url + spec.path)
         started = time.perf_counter()
         deadline = started + self.manifest.timeout_s
-        await context.tracing.start_chunk(title=spec.name)
-        page = await context.new_page()
-        watch = _Watch(self, result)
+        watch = _Watch(self, result, timed)
         watch.attach(page)
         try:
             await page.goto(result.url, wait_until="load", timeout=_ms_left(deadline))
@@ -169,22 +201,22 @@ class PageChecker:
         except api.Error as exc:
             result.problems.append(f"could not be loaded: {str(exc).splitlines()[0]}")
         await watch.finish()
+        watch.detach(page)
         watch.judge(spec)
         result.seconds = time.perf_counter() - started
-        await self._evidence(context, page, result, watch.log)
-        await page.close()
+        result.log = watch.log
         return result
 
     async def _inspect(self, page: Any, spec: PageSpec, result: PageResult) -> None:
-        state = await page.evaluate(SETTLED)
-        if state != "ready":
-            error = await page.evaluate("() => document.documentElement.dataset.error || ''")
-            result.problems.append(f"reported state {state!r}: {error}".rstrip(": "))
+        seen = await page.evaluate(INSPECT, [key_field.selector for key_field in spec.fields])
+        if seen["state"] != "ready":
+            result.problems.append(
+                f"reported state {seen['state']!r}: {seen['error']}".rstrip(": ")
+            )
         result.navigation = {
-            key: round(float(value), 3) for key, value in (await page.evaluate(NAVIGATION)).items()
+            key: round(float(value), 3) for key, value in seen["navigation"].items()
         }
-        for key_field in spec.fields:
-            texts = [t.strip() for t in await page.locator(key_field.selector).all_inner_texts()]
+        for key_field, texts in zip(spec.fields, seen["fields"], strict=True):
             found = bool(texts) and (key_field.text is None or key_field.text in texts)
             result.fields.append(
                 {"selector": key_field.selector, "text": key_field.text, "found": found}
@@ -196,7 +228,6 @@ class PageChecker:
                 result.problems.append(
                     f"key field {key_field} is missing: no element has that text (found {shown})"
                 )
-        await page.add_script_tag(content=axe_source())
         for violation in await page.evaluate(AXE_RUN):
             allowed = violation["id"] in spec.allow
             result.violations.append({**violation, "allowed": allowed})
@@ -206,11 +237,8 @@ class PageChecker:
                     f"({violation['help']}) on {violation['nodes']} element(s)"
                 )
 
-    async def _evidence(self, context: Any, page: Any, result: PageResult, log: list[str]) -> None:
-        """A failed page leaves a full-page screenshot, its console log and a trace."""
-        if result.passed:
-            await context.tracing.stop_chunk()
-            return
+    async def _evidence(self, tab: _Tab, spec: PageSpec, result: PageResult) -> None:
+        """A failed page: its screenshot and console log, and a trace of a traced re-check."""
         directory = self.artifacts_dir / "pages" / result.name
         directory.mkdir(parents=True, exist_ok=True)
         files = {
@@ -219,11 +247,15 @@ class PageChecker:
             "trace": directory / "trace.zip",
         }
         try:
-            await page.screenshot(path=str(files["screenshot"]), full_page=True, timeout=5000)
+            await tab.page.screenshot(path=str(files["screenshot"]), full_page=True, timeout=5000)
         except playwright_api().Error:
             del files["screenshot"]
+        await tab.context.tracing.start(screenshots=True, snapshots=True, title=spec.name)
+        again = await self._check(tab, spec, timed=False)
+        await tab.context.tracing.stop(path=str(files["trace"]))
+        verdict = "failed again" if again.problems else "passed: the failure may be intermittent"
+        log = [*result.log, f"[stonks-sandbox] the traced re-check of the page {verdict}"]
         files["console"].write_text("\n".join(log) + "\n", encoding="utf-8")
-        await context.tracing.stop_chunk(path=str(files["trace"]))
         result.artifacts = {kind: str(path) for kind, path in files.items()}
 
     # --- what a request was ---------------------------------------------------------------
@@ -242,28 +274,63 @@ class PageChecker:
         return templates.match(path) if templates is not None else normalise_path(path)
 
 
+@dataclass
+class _Tab:
+    """A browser context with its one page, reused from page to page."""
+
+    context: Any
+    page: Any
+
+
 class _Watch:
     """Everything one page does while it is checked: requests, console, errors."""
 
-    def __init__(self, checker: PageChecker, result: PageResult) -> None:
+    def __init__(self, checker: PageChecker, result: PageResult, timed: bool) -> None:
         self.checker = checker
         self.result = result
+        self.timed = timed  # a re-check for evidence is not timed into the histograms
         self.inflight = 0
         self.tasks: list[asyncio.Task[None]] = []
+        self.responses: dict[int, Any] = {}  # by id() of their request, until it finishes
         self.log: list[str] = []
 
+    def _handlers(self) -> dict[str, Callable[[Any], None]]:
+        return {
+            "request": self._request,
+            "response": self._response,
+            "requestfinished": self._finished,
+            "requestfailed": self._failed,
+            "console": self._console,
+            "pageerror": self._page_error,
+        }
+
     def attach(self, page: Any) -> None:
-        page.on("request", self._request)
-        page.on("requestfinished", self._finished)
-        page.on("requestfailed", self._failed)
-        page.on("console", self._console)
-        page.on("pageerror", self._page_error)
+        for event, handler in self._handlers().items():
+            page.on(event, handler)
+
+    def detach(self, page: Any) -> None:
+        """The tab goes on to the next page: stop listening for this one."""
+        for event, handler in self._handlers().items():
+            page.remove_listener(event, handler)
 
     def _request(self, request: Any) -> None:
         self.inflight += 1
 
+    def _response(self, response: Any) -> None:
+        self.responses[id(response.request)] = response
+
     def _finished(self, request: Any) -> None:
-        self.tasks.append(asyncio.ensure_future(self._record(request)))
+        self.inflight -= 1
+        response = self.responses.pop(id(request), None)
+        status = int(response.status) if response is not None else 0
+        ms = self._time(request, status, error=status >= 500 or status == 0)
+        if status >= 400 or status == 0:
+            self.result.failed_requests.append(f"{request.method} {request.url}: {status}")
+        service, route, gateway = self.checker.classify(request.url)
+        if gateway and response is not None:
+            call = CallRecord(service, request.method, route, request.url, status, ms)
+            self.result.calls.append(call)
+            self.tasks.append(asyncio.ensure_future(self._read_body(call, response)))
 
     def _failed(self, request: Any) -> None:
         self.inflight -= 1
@@ -279,36 +346,17 @@ class _Watch:
         self.log.append(f"[pageerror] {error}")
         self.result.page_errors.append(str(error))
 
-    async def _record(self, request: Any) -> None:
-        try:
-            response = await request.response()
-            status = int(response.status) if response is not None else 0
-            ms = self._time(request, status, error=status >= 500 or status == 0)
-            service, route, gateway = self.checker.classify(request.url)
-            if status >= 400 or status == 0:
-                self.result.failed_requests.append(f"{request.method} {request.url}: {status}")
-            if gateway and response is not None:
-                self.result.calls.append(
-                    CallRecord(
-                        service,
-                        request.method,
-                        route,
-                        request.url,
-                        status,
-                        ms,
-                        await _nonempty_json(response),
-                    )
-                )
-        finally:
-            self.inflight -= 1
+    @staticmethod
+    async def _read_body(call: CallRecord, response: Any) -> None:
+        call.nonempty = await _nonempty_json(response)
 
     def _time(self, request: Any, status: int, error: bool) -> float:
         """Record the request's latency (from the browser's own timing); its milliseconds."""
-        timing = request.timing
-        ms = max(float(timing.get("responseEnd", -1)), 0.0)
-        service, route, _ = self.checker.classify(request.url)
-        key = RouteKey(service, request.method, route)
-        self.checker.recorder.record(key, int(ms * 1_000_000), error)
+        ms = max(float(request.timing.get("responseEnd", -1)), 0.0)
+        if self.timed:
+            service, route, _ = self.checker.classify(request.url)
+            key = RouteKey(service, request.method, route)
+            self.checker.recorder.record(key, int(ms * 1_000_000), error)
         return ms
 
     async def quiet(self, deadline: float) -> None:
@@ -356,7 +404,7 @@ def _ms_left(deadline: float) -> float:
     return max((deadline - time.perf_counter()) * 1000.0, 1.0)
 
 
-def _result(future: Future[list[PageResult]]) -> list[PageResult]:
+def _result(future: Future[T]) -> T:
     """Wait in short slices so that Ctrl-C in the main thread is seen at once."""
     while True:
         try:

@@ -49,6 +49,7 @@ class PageResult:
     fields: list[dict[str, Any]] = field(default_factory=list)
     violations: list[dict[str, Any]] = field(default_factory=list)
     artifacts: dict[str, str] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)  # the console, for the evidence
 
     @property
     def passed(self) -> bool:

@@ -126,10 +126,13 @@ class PagesPlugin:
             shutil.rmtree(self.session.cfg.artifacts_dir / "pages", ignore_errors=True)
 
     def preflight(self, items: list[pytest.Item]) -> None:
-        """Before anything is provisioned: no Playwright or no Chromium is an infra error."""
-        if any(isinstance(item, PageItem) for item in items):
+        """Before anything is provisioned: no Playwright or no Chromium is an infra error.
+
+        With pages to check, the browser starts now, in the background, while the tests run.
+        """
+        if self.session is not None and any(isinstance(item, PageItem) for item in items):
             playwright_api()
-            find_browser(self.session.cfg.browser if self.session else "")
+            self._checker(self.session).warm()
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         if self.session is not None and nodeid.split("::")[0] == self._manifest_nodeid():
@@ -150,9 +153,9 @@ class PagesPlugin:
             sandbox = session.provision_or_exit()
             worker = hasattr(self.config, "workerinput")
             batch = [item] if worker else [i for i in self.items if i.spec.name not in self.results]
-            checker = self._checker(session, sandbox.endpoints.service_url(self.manifest.service))
+            base_url = sandbox.endpoints.service_url(self.manifest.service)
             try:
-                checked = self._check(checker, session, [i.spec for i in batch])
+                checked = self._check(base_url, session, [i.spec for i in batch])
             except SandboxError as exc:
                 session.record.infra_error = exc
                 pytest.exit(exc.explain(), returncode=EXIT_INFRA)
@@ -161,24 +164,22 @@ class PagesPlugin:
                 session.record.pages.append(result.to_dict())
         return self.results[item.spec.name]
 
-    @staticmethod
     def _check(
-        checker: PageChecker, session: SandboxSession, specs: list[PageSpec]
+        self, base_url: str, session: SandboxSession, specs: list[PageSpec]
     ) -> list[PageResult]:
         """Check under the run's test lock (shared), so no fault test runs meanwhile (xdist)."""
+        checker = self._checker(session)
         if session.test_lock is None:
-            return checker.check(specs)
+            return checker.check(base_url, session.routes, specs)
         with sandbox_lock(session.test_lock, exclusive=False):
-            return checker.check(specs)
+            return checker.check(base_url, session.routes, specs)
 
-    def _checker(self, session: SandboxSession, base_url: str) -> PageChecker:
+    def _checker(self, session: SandboxSession) -> PageChecker:
         if self.checker is None:
             self.checker = PageChecker(
                 self.manifest,
-                base_url,
                 find_browser(session.cfg.browser),
                 session.record.latency,
-                session.routes,
                 session.cfg.artifacts_dir,
             )
         return self.checker
