@@ -1,14 +1,15 @@
 """Checking pages in a real headless Chromium, the way a user sees them.
 
-One browser per process, on a thread of its own with its own event loop (Playwright's async API;
-pytest and pytest-asyncio keep the main thread). Pages are checked concurrently, a bounded number
-at a time, each in one of a few reused tabs (a browser context with one page each). For every
-page: it loads and settles (`<html data-state="ready">`), makes no console error, uncaught error
-or failed request, makes every declared API call with a 2xx answer and non-empty JSON, shows
-every key field, and has no serious or critical accessibility violation (axe-core) that the
-manifest does not allow. Every request is timed into the run's latency recorder; a failed page leaves a screenshot, its console
-log and a Playwright trace of a second, traced check of it (tracing every page would cost a
-quarter of the stage's time).
+One browser per process, on a thread of its own with its own event loop (Playwright's async
+API; pytest and pytest-asyncio keep the main thread). Pages are checked concurrently, a bounded
+number at a time, each in one of a few reused tabs (a browser context with one page each).
+
+For every page: it loads and settles (`<html data-state="ready">`); makes no console error,
+uncaught error or failed request; makes every declared API call with a 2xx answer and non-empty
+JSON; shows every key field; and has no serious or critical accessibility violation (axe-core)
+that the manifest does not allow. Every request is timed into the run's latency recorder. A
+failed page leaves a screenshot, its console log and the Playwright trace of a second, traced
+check of it (tracing every page would cost a quarter of the stage's time).
 """
 
 from __future__ import annotations
