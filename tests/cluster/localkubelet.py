@@ -74,6 +74,10 @@ KWOK_GROUP, KWOK_VERSION = "kwok.x-k8s.io", "v1alpha1"
 NAME_LABEL = "app.kubernetes.io/name"
 PART_OF_SELECTOR = "app.kubernetes.io/part-of=stonks-sandbox"
 OWNER_LABEL = "stonks-sandbox/local-kubelet"
+# Held on every pod whose process we run, and taken off once that process has stopped: as with a
+# real kubelet, a deleted pod leaves the API only after its container is gone (kwok deletes a
+# terminating pod only once it has no finalizers).
+FINALIZER = "stonks-sandbox/local-process"
 SETTINGS_CONFIGMAP = "stonks-sandbox-settings"
 FORWARDS, USAGES, EXECS = "clusterportforwards", "clusterresourceusages", "clusterexecs"
 KINDS = {FORWARDS: "ClusterPortForward", USAGES: "ClusterResourceUsage", EXECS: "ClusterExec"}
@@ -233,6 +237,8 @@ class LocalKubelet:
                 entry.run.kill_recorded_processes()
                 entry.run.remove()
                 entry.stopped.set()
+                with contextlib.suppress(ApiException):
+                    self._let_go(entry)
             for plural in self._kinds:
                 with contextlib.suppress(ApiException):
                     self.custom.delete_collection_cluster_custom_object(
@@ -419,6 +425,7 @@ class LocalKubelet:
         started = time.monotonic()
         deadline = started + self.timeout_s
         try:
+            self._hold(entry)
             self._wait(
                 entry,
                 deadline,
@@ -479,6 +486,7 @@ class LocalKubelet:
     def _stop_pod(self, entry: _Pod) -> None:
         try:
             self._stop_process(entry)
+            self._let_go(entry)
             name = self._object_name(entry)
             for plural in (FORWARDS, USAGES):
                 if plural in self._kinds:
@@ -490,6 +498,53 @@ class LocalKubelet:
             entry.stopped.set()
             with self._cond:
                 self._cond.notify_all()
+
+    def _hold(self, entry: _Pod) -> None:
+        """Put our finalizer on the pod: its deletion now waits for its process to stop."""
+        finalizers = metadata_of(entry.pod).finalizers or []
+        if FINALIZER in finalizers:
+            return
+        patch = (
+            [{"op": "add", "path": "/metadata/finalizers/-", "value": FINALIZER}]
+            if finalizers
+            else [{"op": "add", "path": "/metadata/finalizers", "value": [FINALIZER]}]
+        )
+        self.core.patch_namespaced_pod(
+            entry.name, self.namespace, patch, _request_timeout=API_TIMEOUT_S
+        )
+
+    def _let_go(self, entry: _Pod) -> None:
+        """Take our finalizer off the pod (its process has stopped); gone already is fine."""
+        for _ in range(5):
+            try:
+                pod = self.core.read_namespaced_pod(
+                    entry.name, self.namespace, _request_timeout=API_TIMEOUT_S
+                )
+            except ApiException as exc:
+                if exc.status == 404:
+                    return
+                raise
+            if uid_of(pod) != entry.uid:  # a new pod of the same name
+                return
+            finalizers = metadata_of(pod).finalizers or []
+            if FINALIZER not in finalizers:
+                return
+            index = finalizers.index(FINALIZER)
+            patch = [
+                {"op": "test", "path": f"/metadata/finalizers/{index}", "value": FINALIZER},
+                {"op": "remove", "path": f"/metadata/finalizers/{index}"},
+            ]
+            try:
+                self.core.patch_namespaced_pod(
+                    entry.name, self.namespace, patch, _request_timeout=API_TIMEOUT_S
+                )
+                return
+            except ApiException as exc:
+                if exc.status == 404:
+                    return
+                if exc.status not in (409, 422):  # another change came first: read again
+                    raise
+        raise RuntimeError(f"could not take finalizer {FINALIZER} off pod {entry.name}")
 
     def _stop_process(self, entry: _Pod) -> None:
         """Stop the pod's process once (a second stop could signal a reused pid)."""
