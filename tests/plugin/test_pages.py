@@ -48,18 +48,22 @@ def pages_by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_each_broken_page_fails_as_what_it_is_and_a_clean_page_passes(inner: Inner) -> None:
     inner.configure(pages="pages.toml")
-    (inner.path / "pages.toml").write_text(manifest("clean", *BROKEN), encoding="utf-8")
+    (inner.path / "pages.toml").write_text(
+        manifest("clean", "loads-late", *BROKEN), encoding="utf-8"
+    )
     inner.tests(test_items=TEST_FILE)
     result = inner.run("--sandbox", "-rA")
     assert result.ret == 1, result.stdout.str()
-    result.assert_outcomes(passed=2, failed=len(BROKEN))
+    result.assert_outcomes(passed=3, failed=len(BROKEN))
     out = result.stdout.str()
     for name, problem in BROKEN.items():
         assert f"FAILED pages.toml::{name}" in out
         assert problem in out, name
     document = inner.results()
     pages = pages_by_name(document)
-    assert list(pages) == ["clean", *BROKEN]  # manifest order
+    assert list(pages) == ["clean", "loads-late", *BROKEN]  # manifest order
+    # a page that starts as "loading" is checked once it says "ready", not before
+    assert pages["loads-late"]["status"] == "passed", pages["loads-late"]["problems"]
     clean = pages["clean"]
     assert clean["status"] == "passed" and clean["problems"] == []
     assert [(c["service"], c["method"], c["route"], c["status"], c["nonempty"])
@@ -79,12 +83,12 @@ def test_each_broken_page_fails_as_what_it_is_and_a_clean_page_passes(inner: Inn
     assert "[error] the chart library is missing" in console_log
     # every request of the pages is timed into the run's histograms, like httpx requests
     routes = {(r["service"], r["method"], r["route"]): r for r in document["endpoints"]}
-    assert routes[("items", "GET", "/api/items")]["count"] == 5  # 4 pages + the test
+    assert routes[("items", "GET", "/api/items")]["count"] == 6  # 5 pages + the test
     assert routes[("items", "GET", "/api/broken")]["errors"] == 1
     assert routes[("items", "GET", "/pages/clean")]["count"] == 1
     stages = document["stages"]
     assert stages["frontend"]["status"] == "failed"
-    assert stages["frontend"]["detail"] == f"6 pages, {len(BROKEN)} failed"
+    assert stages["frontend"]["detail"] == f"7 pages, {len(BROKEN)} failed"
     assert stages["tests"]["status"] == "passed"
     inner.assert_clean()
 

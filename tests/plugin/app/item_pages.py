@@ -11,7 +11,7 @@ import json
 
 ITEMS = ["alpha", "beta", "gamma"]
 SHELL = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="en" data-state="{state}"><head><meta charset="utf-8"><title>{title}</title>
 <link rel="icon" href="data:,"></head>
 <body><main><h1>{title}</h1><ul id="items"></ul>{extra}</main>
 <script type="module">
@@ -19,6 +19,7 @@ SHELL = """<!doctype html>
 </script></body></html>
 """
 RENDER = """
+{before}
 const answer = await fetch("{url}");
 const items = await answer.json();
 const list = document.getElementById("items");
@@ -33,6 +34,8 @@ document.documentElement.dataset.state = "ready";
 """
 PAGES = {
     "clean": {},
+    # starts as "loading" and fetches after a pause: settled only once it says "ready"
+    "loads-late": {"state": "loading", "before": "await new Promise(r => setTimeout(r, 400));"},
     "console-error": {"after": 'console.error("the chart library is missing");'},
     "failing-call": {"url": "/gateway/items/api/broken"},
     "missing-field": {"field": "label"},
@@ -50,8 +53,12 @@ def page(name: str) -> tuple[int, str, bytes] | None:
         url=spec.get("url", "/gateway/items/api/items"),
         field=spec.get("field", "name"),
         after=spec.get("after", ""),
+        before=spec.get("before", ""),
     )
-    html = SHELL.format(title=f"page {name}", extra=spec.get("extra", ""), script=script)
+    html = SHELL.format(
+        title=f"page {name}", extra=spec.get("extra", ""), script=script,
+        state=spec.get("state", ""),
+    )  # fmt: skip
     return 200, "text/html; charset=utf-8", html.encode()
 
 
