@@ -15,6 +15,7 @@ check of it (tracing every page would cost a quarter of the stage's time).
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -33,24 +34,35 @@ from pytest_stonks_sandbox._pages.manifest import Manifest, PageSpec
 from pytest_stonks_sandbox._pages.result import BLOCKING_IMPACTS, PageResult
 from pytest_stonks_sandbox._pages.watch import PageWatch, RequestKeys
 
-# Two tabs: on two cores more only add contention, and one hung page does not hold up the rest.
-DEFAULT_CONCURRENCY = 2
-# A page is settled once it says so: <html data-state="ready"> (or "error"); any other state,
-# such as the "loading" a page may start with, is still on its way.
-SETTLED = '() => ["ready", "error"].includes(document.documentElement.dataset.state)'
-# Everything the checks read from a settled page, in one round trip.
-INSPECT = """selectors => {
-  const root = document.documentElement, n = performance.getEntriesByType("navigation")[0];
+# Tabs at once: one per core but one. Chromium keeps a core busy by itself; on two cores a second
+# tab made the 17 pages slower (benchmarks/bench_pages.py: 4.2 s against 3.7 s).
+DEFAULT_CONCURRENCY = max(1, (os.cpu_count() or 2) - 1)
+# In the page, in one round trip: wait until it says it is settled (<html data-state="ready">,
+# or "error"; any other state, such as a first "loading", is still on its way) and has loaded,
+# then read what the checks need and run axe-core (an init script of the tab).
+INSPECT = """async ([selectors, timeoutMs]) => {
+  const root = document.documentElement;
+  const settled = () => ["ready", "error"].includes(root.dataset.state);
+  if (!settled() && !await new Promise(resolve => {
+    const watch = new MutationObserver(() => {
+      if (settled()) { watch.disconnect(); clearTimeout(timer); resolve(true); }
+    });
+    watch.observe(root, {attributes: true, attributeFilter: ["data-state"]});
+    const timer = setTimeout(() => { watch.disconnect(); resolve(false); }, timeoutMs);
+  })) return {settled: false};
+  if (document.readyState !== "complete") {
+    await new Promise(resolve => addEventListener("load", resolve, {once: true}));
+  }
+  const n = performance.getEntriesByType("navigation")[0];
+  const found = await axe.run(document, {resultTypes: ["violations"]});
   return {
-    state: root.dataset.state || "", error: root.dataset.error || "",
+    settled: true, state: root.dataset.state, error: root.dataset.error || "",
     navigation: n ? {ttfb_ms: n.responseStart, dom_content_loaded_ms: n.domContentLoadedEventEnd,
                      load_ms: n.loadEventEnd} : {},
     fields: selectors.map(s => Array.from(document.querySelectorAll(s), e => e.innerText.trim())),
+    violations: found.violations.map(
+      v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length})),
   };
-}"""
-AXE_RUN = """async () => {
-  const r = await axe.run(document, {resultTypes: ["violations"]});
-  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length}));
 }"""
 CLOSE_TIMEOUT_S = 10.0
 T = TypeVar("T")
@@ -192,15 +204,11 @@ class PageChecker:
         watch = PageWatch(result, keys, self.recorder if timed else None)
         watch.attach(page)
         try:
-            await page.goto(result.url, wait_until="load", timeout=_ms_left(deadline))
-            await page.wait_for_function(SETTLED, timeout=_ms_left(deadline))
+            await page.goto(result.url, wait_until="domcontentloaded", timeout=_ms_left(deadline))
+            await self._inspect(page, spec, result, deadline)
             await watch.quiet(deadline)
-            await self._inspect(page, spec, result)
         except api.TimeoutError:
-            result.problems.append(
-                f"did not settle within {self.manifest.timeout_s:g} s "
-                '(<html data-state="ready"> never set)'
-            )
+            result.problems.append(f"did not load within {self.manifest.timeout_s:g} s")
         except api.Error as exc:
             result.problems.append(f"could not be loaded: {str(exc).splitlines()[0]}")
         await watch.finish()
@@ -210,8 +218,17 @@ class PageChecker:
         result.log = watch.log
         return result
 
-    async def _inspect(self, page: Any, spec: PageSpec, result: PageResult) -> None:
-        seen = await page.evaluate(INSPECT, [key_field.selector for key_field in spec.fields])
+    async def _inspect(
+        self, page: Any, spec: PageSpec, result: PageResult, deadline: float
+    ) -> None:
+        selectors = [key_field.selector for key_field in spec.fields]
+        seen = await page.evaluate(INSPECT, [selectors, _ms_left(deadline)])
+        if not seen["settled"]:
+            result.problems.append(
+                f"did not settle within {self.manifest.timeout_s:g} s "
+                '(<html data-state="ready"> never set)'
+            )
+            return
         if seen["state"] != "ready":
             result.problems.append(
                 f"reported state {seen['state']!r}: {seen['error']}".rstrip(": ")
@@ -231,7 +248,7 @@ class PageChecker:
                 result.problems.append(
                     f"key field {key_field} is missing: no element has that text (found {shown})"
                 )
-        for violation in await page.evaluate(AXE_RUN):
+        for violation in seen["violations"]:
             allowed = violation["id"] in spec.allow
             result.violations.append({**violation, "allowed": allowed})
             if violation.get("impact") in BLOCKING_IMPACTS and not allowed:
