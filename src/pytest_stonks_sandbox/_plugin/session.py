@@ -189,7 +189,7 @@ class SandboxSession:
             self.clock.skip("frontend", reason)
             return
         failed = sum(1 for page in pages if page["status"] != "passed")
-        detail = f"{len(pages)} pages, {failed} failed"
+        detail = f"{len(pages)} page{'s' * (len(pages) != 1)}, {failed} failed"
         seconds = self.clock.end("frontend", "failed" if failed else "passed", detail)
         self.progress(f"frontend: {detail} in {seconds:.2f} s")
 
