@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from pytest_stonks_sandbox._measure.budgets import DEFAULTS, Budgets, breaches, evaluate_budgets
+from pytest_stonks_sandbox._measure.budgets import (
+    DEFAULTS,
+    ApiValidation,
+    Budgets,
+    breaches,
+    evaluate_budgets,
+)
 
 
 def _by_name(rows: list[dict[str, object]]) -> dict[str, dict[str, object]]:
@@ -55,6 +61,7 @@ def test_the_worst_load_result_is_compared() -> None:
         "actual": 2500.0,
         "unit": "ms",
         "breached": True,
+        "measured": "the worst P95 of 2 load scenarios",
     }
     assert rows["load_error_rate"]["actual"] == 0.07
     assert rows["load_error_rate"]["breached"] is True
@@ -64,3 +71,15 @@ def test_custom_budgets_replace_the_defaults() -> None:
     rows = evaluate_budgets({"seed": 5.0}, [], Budgets(seed_s=2.0))
     assert breaches(rows) == ["seed"]
     assert _by_name(rows)["seed"]["limit"] == 2.0
+
+
+def test_api_validation_is_the_time_of_the_tests_that_use_the_sandbox() -> None:
+    """Not the tests stage: plugin or cluster tests in the same run do not count."""
+    stages = {"tests": 1800.0, "pipeline": 1900.0}
+    rows = _by_name(evaluate_budgets(stages, [], api_validation=ApiValidation(21.5, 288)))
+    assert rows["api_validation"]["actual"] == 21.5
+    assert rows["api_validation"]["breached"] is False
+    assert rows["api_validation"]["measured"] == (
+        "the summed durations of the 288 tests that use the sandbox"
+    )
+    assert _by_name(evaluate_budgets(stages, []))["api_validation"]["actual"] == 1800.0

@@ -265,3 +265,28 @@ def test_exit_2_component_crashes_mid_run(inner: Inner) -> None:
     assert "exited with code -9 during the run" in doc["infra_error"]["message"]
     assert doc["tests"]["passed"] == 1 and doc["tests"]["total"] == 1
     assert doc["stages"]["teardown"]["status"] == "passed"
+
+
+def test_api_validation_is_the_time_of_the_tests_that_use_the_sandbox(inner: Inner) -> None:
+    """A test that never touches the sandbox (here one that sleeps 1.5 s) does not count."""
+    inner.tests(
+        test_inner="""
+import time
+
+async def test_items(items_client):
+    assert (await items_client.get("/api/items")).status_code == 200
+
+def test_without_the_sandbox():
+    time.sleep(1.5)
+"""
+    )
+    result = inner.run("--sandbox")
+    result.assert_outcomes(passed=2)
+    doc = inner.results()
+    budget = {b["name"]: b for b in doc["budgets"]}["api_validation"]
+    assert budget["measured"] == "the summed durations of the 1 test that uses the sandbox"
+    assert 0 < budget["actual"] < 1.5 <= doc["stages"]["tests"]["seconds"]
+    result.stdout.fnmatch_lines(
+        ["budget api_validation * ok (the summed durations of the 1 test that uses the sandbox)"]
+    )
+    inner.assert_clean()

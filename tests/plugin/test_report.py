@@ -163,7 +163,7 @@ def test_summary_lines_mention_breached_budgets_infra_errors_and_kept() -> None:
     lines = summary_lines(document, "r.json")
     breached = [line for line in lines if "BREACHED" in line]
     assert [line.split()[1] for line in breached] == ["seed", "pipeline"]
-    assert "budget seed             < 30 s: 31.00 BREACHED" in lines
+    assert "budget seed             < 30 s: 31.00 BREACHED (the seed stage's wall time)" in lines
     assert "infrastructure error (run, items): exited" in lines
     assert any("sandbox kept: state /p/.stonks-sandbox/state.json" in line for line in lines)
 

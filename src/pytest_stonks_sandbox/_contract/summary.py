@@ -71,9 +71,10 @@ def summary_lines(document: Mapping[str, Any], results_path: str) -> list[str]:
     for budget in document["budgets"]:
         actual = "not measured" if budget["actual"] is None else f"{budget['actual']:.2f}"
         verdict = "BREACHED" if budget["breached"] else "ok"
+        measured = f" ({budget['measured']})" if budget.get("measured") else ""
         lines.append(
             f"budget {budget['name']:<16} < {budget['limit']:g} {budget['unit']}: "
-            f"{actual} {verdict}"
+            f"{actual} {verdict}{measured}"
         )
     if document.get("kept"):
         lines.append(

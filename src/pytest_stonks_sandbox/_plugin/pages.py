@@ -52,6 +52,8 @@ class PageItem(pytest.Item):
 
     #: A page needs the sandbox, like a test that asks for the `sandbox` fixture.
     fixturenames = ("sandbox",)
+    #: Its time is the frontend stage's, not API validation.
+    stage = "frontend"
 
     def __init__(self, *, spec: PageSpec, pages: PagesPlugin, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -23,12 +23,12 @@ from pytest_stonks_sandbox._contract.summary import summary_lines
 from pytest_stonks_sandbox._core.errors import ProvisionError, SandboxError
 from pytest_stonks_sandbox._core.jsonfile import write_json
 from pytest_stonks_sandbox._core.model import Endpoints, Sandbox
-from pytest_stonks_sandbox._measure.budgets import breaches, evaluate_budgets
+from pytest_stonks_sandbox._measure.budgets import ApiValidation, breaches, evaluate_budgets
 from pytest_stonks_sandbox._measure.memory import MemorySampler
 from pytest_stonks_sandbox._measure.routes import RouteTemplates
 from pytest_stonks_sandbox._measure.stages import StageClock
 from pytest_stonks_sandbox._plugin.record import RunRecord
-from pytest_stonks_sandbox._plugin.tally import add_report
+from pytest_stonks_sandbox._plugin.tally import SANDBOX_PROPERTY, add_report
 from pytest_stonks_sandbox._seeding import seeder
 from pytest_stonks_sandbox._settings.config import SandboxConfig
 
@@ -194,6 +194,14 @@ class SandboxSession:
         self.progress(f"frontend: {detail} in {seconds:.2f} s")
 
     # --- hooks --------------------------------------------------------------------------
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Mark the tests whose time is API validation: they use the sandbox (pages do not count:
+        their time is the frontend stage's)."""
+        for item in items:
+            uses = self.uses_sandbox(getattr(item, "fixturenames", ()))
+            if uses and getattr(item, "stage", "tests") == "tests":
+                item.user_properties.append(SANDBOX_PROPERTY)
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         if session.config.option.collectonly or self.config.pluginmanager.has_plugin("dsession"):
@@ -245,7 +253,8 @@ class SandboxSession:
         self._teardown(code)
         if record.infra_error is not None:
             code = EXIT_INFRA
-        budgets = evaluate_budgets(self.clock.seconds(), record.load)
+        validation = ApiValidation(record.tally.sandbox_seconds, record.tally.sandbox_tests)
+        budgets = evaluate_budgets(self.clock.seconds(), record.load, api_validation=validation)
         if self.cfg.enforce_budgets and breaches(budgets) and code == EXIT_PASSED:
             code = EXIT_FAILED
         sandbox = self.sandbox

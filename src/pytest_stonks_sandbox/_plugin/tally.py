@@ -8,6 +8,8 @@ from typing import Any, Literal
 import pytest
 
 Phase = Literal["setup", "call", "teardown", "collect"]
+#: Marks (in `user_properties`) a test that uses the sandbox: its time is API validation.
+SANDBOX_PROPERTY = ("stonks_sandbox", "api_validation")
 
 
 class Tally:
@@ -16,9 +18,27 @@ class Tally:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
         self.failures: list[dict[str, str]] = []
+        self.sandbox_seconds = 0.0  # setup, call and teardown of the tests that use the sandbox
+        self.sandbox_tests = 0
 
-    def add(self, nodeid: str, when: Phase, outcome: str, xfail: bool, message: str) -> None:
-        """Count one phase report: `outcome` is passed, failed or skipped, as pytest reports it."""
+    def add(
+        self,
+        nodeid: str,
+        when: Phase,
+        outcome: str,
+        xfail: bool,
+        message: str,
+        *,
+        seconds: float = 0.0,
+        sandbox: bool = False,
+    ) -> None:
+        """Count one phase report: `outcome` is passed, failed or skipped, as pytest reports it.
+
+        `sandbox`: the test uses the sandbox; its `seconds` count as API validation.
+        """
+        if sandbox:
+            self.sandbox_seconds += seconds
+            self.sandbox_tests += when == "call"
         if when == "collect":
             if outcome == "failed":
                 self.counts["errors"] += 1
@@ -54,9 +74,14 @@ class Tally:
 
 def add_report(tally: Tally, report: pytest.TestReport | pytest.CollectReport) -> None:
     """Count one pytest report into `tally`."""
-    when: Phase = "collect" if isinstance(report, pytest.CollectReport) else report.when
     message = failure_message(report) if report.failed else ""
-    tally.add(report.nodeid, when, report.outcome, hasattr(report, "wasxfail"), message)
+    if isinstance(report, pytest.CollectReport):
+        tally.add(report.nodeid, "collect", report.outcome, False, message)
+        return
+    tally.add(
+        report.nodeid, report.when, report.outcome, hasattr(report, "wasxfail"), message,
+        seconds=report.duration, sandbox=SANDBOX_PROPERTY in report.user_properties,
+    )  # fmt: skip
 
 
 def failure_message(report: Any) -> str:
