@@ -121,7 +121,7 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def sandbox(kwok_cluster: Cluster, core: client.CoreV1Api, run_id: str) -> Iterator[Sandbox]:
+def kwok_sandbox(kwok_cluster: Cluster, core: client.CoreV1Api, run_id: str) -> Iterator[Sandbox]:
     namespace = f"stonks-lk-{run_id}"
     core.create_namespace(
         client.V1Namespace(
@@ -195,13 +195,15 @@ def sandbox(kwok_cluster: Cluster, core: client.CoreV1Api, run_id: str) -> Itera
 # ------------------------------------------------------------------------------------------------
 
 
-def test_pods_run_as_local_processes_on_loopback(kwok_cluster: Cluster, sandbox: Sandbox) -> None:
-    pids = sandbox.kubelet.wait_running(COMPONENTS, timeout=60)
+def test_pods_run_as_local_processes_on_loopback(
+    kwok_cluster: Cluster, kwok_sandbox: Sandbox
+) -> None:
+    pids = kwok_sandbox.kubelet.wait_running(COMPONENTS, timeout=60)
     kwok_cluster.timings["localkubelet: applied -> all running"] = (
-        time.monotonic() - sandbox.applied_at
+        time.monotonic() - kwok_sandbox.applied_at
     )
     assert sorted(pids) == sorted(COMPONENTS)
-    assert sandbox.kubelet.errors == []
+    assert kwok_sandbox.kubelet.errors == []
     for component, pid in pids.items():
         process = psutil.Process(pid)
         listening = {
@@ -210,17 +212,17 @@ def test_pods_run_as_local_processes_on_loopback(kwok_cluster: Cluster, sandbox:
             for conn in proc.net_connections(kind="inet")
             if conn.status == psutil.CONN_LISTEN
         }
-        assert f"127.0.0.1:{sandbox.kubelet.local_port(component)}" in listening, component
+        assert f"127.0.0.1:{kwok_sandbox.kubelet.local_port(component)}" in listening, component
         assert all(addr.startswith("127.0.0.1:") for addr in listening), (component, listening)
 
 
 def test_port_forward_reaches_the_service(
-    custom: client.CustomObjectsApi, sandbox: Sandbox
+    custom: client.CustomObjectsApi, kwok_sandbox: Sandbox
 ) -> None:
     """/ready of query-api answers 200 through the API server: it reached PostgreSQL and the
     object store (bucket included) at the addresses of Secret stonks-service-env."""
-    pod = _pod(sandbox.core, sandbox.namespace, SERVICE)
-    status, body = _http_get(sandbox.core, sandbox.namespace, pod, "/ready")
+    pod = _pod(kwok_sandbox.core, kwok_sandbox.namespace, SERVICE)
+    status, body = _http_get(kwok_sandbox.core, kwok_sandbox.namespace, pod, "/ready")
     assert status == 200, body
     assert body["checks"] == {"database": "ok", "object_store": "ok"}
     # kwok routes by a ClusterPortForward of this pod alone.
@@ -229,32 +231,34 @@ def test_port_forward_reaches_the_service(
             KWOK_GROUP,
             KWOK_VERSION,
             "clusterportforwards",
-            f"localkubelet.{sandbox.namespace}.{pod}",
+            f"localkubelet.{kwok_sandbox.namespace}.{pod}",
         )
     )
     assert forward["spec"]["selector"] == {
-        "matchNamespaces": [sandbox.namespace],
+        "matchNamespaces": [kwok_sandbox.namespace],
         "matchNames": [pod],
     }
     assert forward["spec"]["forwards"] == [
         {
             "ports": [8000],
-            "target": {"address": "127.0.0.1", "port": sandbox.kubelet.local_port(SERVICE)},
+            "target": {"address": "127.0.0.1", "port": kwok_sandbox.kubelet.local_port(SERVICE)},
         }
     ]
 
 
-def test_redis_through_port_forward(sandbox: Sandbox) -> None:
-    pod = _pod(sandbox.core, sandbox.namespace, "redis")
-    reply = _redis_ping(sandbox.core, sandbox.namespace, pod, sandbox.credentials["REDIS_PASSWORD"])
+def test_redis_through_port_forward(kwok_sandbox: Sandbox) -> None:
+    pod = _pod(kwok_sandbox.core, kwok_sandbox.namespace, "redis")
+    reply = _redis_ping(
+        kwok_sandbox.core, kwok_sandbox.namespace, pod, kwok_sandbox.credentials["REDIS_PASSWORD"]
+    )
     assert reply == b"+OK\r\n+PONG\r\n"
 
 
-async def test_postgres_accepts_the_pod_credentials(sandbox: Sandbox) -> None:
-    c = sandbox.credentials
+async def test_postgres_accepts_the_pod_credentials(kwok_sandbox: Sandbox) -> None:
+    c = kwok_sandbox.credentials
     conn = await asyncpg.connect(
         host="127.0.0.1",
-        port=sandbox.kubelet.local_port("postgres"),
+        port=kwok_sandbox.kubelet.local_port("postgres"),
         user=c["POSTGRES_USER"],
         password=c["POSTGRES_PASSWORD"],
         database=c["POSTGRES_DB"],
@@ -272,7 +276,7 @@ async def test_postgres_accepts_the_pod_credentials(sandbox: Sandbox) -> None:
         await asyncio.wait_for(
             asyncpg.connect(
                 host="127.0.0.1",
-                port=sandbox.kubelet.local_port("postgres"),
+                port=kwok_sandbox.kubelet.local_port("postgres"),
                 user=c["POSTGRES_USER"],
                 password="wrong",
                 database=c["POSTGRES_DB"],
@@ -281,17 +285,17 @@ async def test_postgres_accepts_the_pod_credentials(sandbox: Sandbox) -> None:
         )
 
 
-def test_exec_runs_the_command_locally(sandbox: Sandbox) -> None:
-    if not sandbox.kubelet.exec_supported:
+def test_exec_runs_the_command_locally(kwok_sandbox: Sandbox) -> None:
+    if not kwok_sandbox.kubelet.exec_supported:
         pytest.skip(
             "the cluster does not serve kwok's ClusterExec (scripts/kwok-cluster.sh enables only "
             "the ClusterPortForward and ClusterResourceUsage CRDs), so kwok has no exec target"
         )
-    pod = _pod(sandbox.core, sandbox.namespace, "postgres")
+    pod = _pod(kwok_sandbox.core, kwok_sandbox.namespace, "postgres")
     output = stream(
-        sandbox.core.connect_get_namespaced_pod_exec,
+        kwok_sandbox.core.connect_get_namespaced_pod_exec,
         pod,
-        sandbox.namespace,
+        kwok_sandbox.namespace,
         command=MEMORY_COMMAND,
         stderr=True,
         stdin=False,
@@ -303,10 +307,10 @@ def test_exec_runs_the_command_locally(sandbox: Sandbox) -> None:
 
 
 def test_memory_in_metrics_api(
-    kwok_cluster: Cluster, custom: client.CustomObjectsApi, sandbox: Sandbox
+    kwok_cluster: Cluster, custom: client.CustomObjectsApi, kwok_sandbox: Sandbox
 ) -> None:
     """set_memory (made before the pods existed) is what the metrics API reports for the pod."""
-    pod = _pod(sandbox.core, sandbox.namespace, SERVICE)
+    pod = _pod(kwok_sandbox.core, kwok_sandbox.namespace, SERVICE)
     # metrics-server scrapes every 15 s, yet a new pod takes 40-60 s to appear in the API.
     deadline = time.monotonic() + 90
     memory, last_error = None, ""
@@ -314,7 +318,7 @@ def test_memory_in_metrics_api(
         try:
             metrics = json_object(
                 custom.get_namespaced_custom_object(
-                    "metrics.k8s.io", "v1beta1", sandbox.namespace, "pods", pod
+                    "metrics.k8s.io", "v1beta1", kwok_sandbox.namespace, "pods", pod
                 )
             )
             memory = int(utils.parse_quantity(metrics["containers"][0]["usage"]["memory"]))
@@ -324,13 +328,13 @@ def test_memory_in_metrics_api(
             last_error = f"{exc.status} {exc.reason}"
         time.sleep(2)
     kwok_cluster.timings["localkubelet: applied -> pod metrics"] = (
-        time.monotonic() - sandbox.applied_at
+        time.monotonic() - kwok_sandbox.applied_at
     )
     assert memory == FAKE_MEMORY_BYTES, f"memory={memory} {last_error}"
 
 
-def test_deleted_pod_gets_a_fresh_process(kwok_cluster: Cluster, sandbox: Sandbox) -> None:
-    kubelet, core, ns = sandbox.kubelet, sandbox.core, sandbox.namespace
+def test_deleted_pod_gets_a_fresh_process(kwok_cluster: Cluster, kwok_sandbox: Sandbox) -> None:
+    kubelet, core, ns = kwok_sandbox.kubelet, kwok_sandbox.core, kwok_sandbox.namespace
     old_pod, old_pid = _pod(core, ns, SERVICE), kubelet.processes()[SERVICE]
     port = kubelet.local_port(SERVICE)
     started = time.monotonic()
@@ -350,18 +354,18 @@ def test_deleted_pod_gets_a_fresh_process(kwok_cluster: Cluster, sandbox: Sandbo
 
 
 def test_stop_leaves_no_process_and_no_kwok_object(
-    kwok_cluster: Cluster, custom: client.CustomObjectsApi, sandbox: Sandbox
+    kwok_cluster: Cluster, custom: client.CustomObjectsApi, kwok_sandbox: Sandbox
 ) -> None:
-    pids = sandbox.kubelet.processes()
+    pids = kwok_sandbox.kubelet.processes()
     assert sorted(pids) == sorted(COMPONENTS)
     started = time.monotonic()
-    sandbox.kubelet.stop()
+    kwok_sandbox.kubelet.stop()
     kwok_cluster.timings["localkubelet: stop"] = time.monotonic() - started
     assert [c for c, pid in pids.items() if _alive(pid)] == []
-    assert sandbox.kubelet.processes() == {}
-    selector = f"{OWNER_LABEL}={sandbox.namespace}"
+    assert kwok_sandbox.kubelet.processes() == {}
+    selector = f"{OWNER_LABEL}={kwok_sandbox.namespace}"
     plurals = ["clusterportforwards", "clusterresourceusages"]
-    plurals += ["clusterexecs"] if sandbox.kubelet.exec_supported else []
+    plurals += ["clusterexecs"] if kwok_sandbox.kubelet.exec_supported else []
     for plural in plurals:
         left = json_object(
             custom.list_cluster_custom_object(
