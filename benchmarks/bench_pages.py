@@ -33,6 +33,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument(
+        "--browser", default="", help="the Chromium binary (default: as the plugin)"
+    )
+    parser.add_argument(
         "--with-details", action="store_true", help="the detail views too, not only the 17 pages"
     )
     args = parser.parse_args()
@@ -46,7 +49,7 @@ def main() -> None:
         seed(endpoints, project)
         routes = fetch_route_templates(endpoints)
         base_url = endpoints.service_url(manifest.service)
-        browser = find_browser()
+        browser = find_browser(args.browser)
         pages = [p for p in manifest.pages if args.with_details or p.detail_of is None]
         seconds, starts = [], []
         for index in range(args.runs):

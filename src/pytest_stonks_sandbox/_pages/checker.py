@@ -34,9 +34,9 @@ from pytest_stonks_sandbox._pages.manifest import Manifest, PageSpec
 from pytest_stonks_sandbox._pages.result import BLOCKING_IMPACTS, PageResult
 from pytest_stonks_sandbox._pages.watch import PageWatch, RequestKeys
 
-# Tabs at once: one per core but one. Chromium keeps a core busy by itself; on two cores a second
-# tab made the 17 pages slower (benchmarks/bench_pages.py: 4.2 s against 3.7 s).
-DEFAULT_CONCURRENCY = max(1, (os.cpu_count() or 2) - 1)
+# Tabs at once: one per core (benchmarks/bench_pages.py on two cores, headless shell: 2.4 s with
+# two tabs, 2.7 s with one, 2.5 s with three).
+DEFAULT_CONCURRENCY = max(1, os.cpu_count() or 1)
 # In the page, in one round trip: wait until it says it is settled (<html data-state="ready">,
 # or "error"; any other state, such as a first "loading", is still on its way) and has loaded,
 # then read what the checks need and run axe-core (an init script of the tab).

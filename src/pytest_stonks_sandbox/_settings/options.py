@@ -117,7 +117,8 @@ OPTIONS: tuple[Option, ...] = (
            "load P95 < 2 s, load errors < 5 %) fails the run", default=False, kind="flag"),
     Option("browser", "--sandbox-browser", "STONKS_SANDBOX_BROWSER", "sandbox_browser", "browser",
            "text", "the Chromium binary that checks the frontend pages",
-           default="", default_doc="chromium on PATH", metavar="PATH"),
+           default="", default_doc="chromium-headless-shell, else chromium, on PATH",
+           metavar="PATH"),
     Option("sandbox-gc", "--sandbox-gc", None, None, None, "bool",
            "remove every sandbox left behind by killed or kept runs, then exit (with "
            "--sandbox-backend=kubernetes: this host's sandbox namespaces of ended runs too)",
