@@ -106,6 +106,7 @@ class PagesPlugin:
         self.checker: PageChecker | None = None
         self.results: dict[str, PageResult] = {}
         self.items: list[PageItem] = []
+        self.nodeid = _nodeid(manifest.source, config.rootpath)  # the page items' file part
 
     # --- collection ---------------------------------------------------------------------
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> Any:
@@ -127,24 +128,19 @@ class PagesPlugin:
         if not hasattr(self.config, "workerinput") and self.session is not None:
             shutil.rmtree(self.session.cfg.artifacts_dir / "pages", ignore_errors=True)
 
-    def preflight(self, items: list[pytest.Item]) -> None:
-        """Before anything is provisioned: no Playwright or no Chromium is an infra error.
+    def preflight(self) -> None:
+        """Before anything is provisioned: no Playwright or no Chromium for the selected pages
+        is an infra error.
 
         With pages to check, the browser starts now, in the background, while the tests run.
         """
-        if self.session is not None and any(isinstance(item, PageItem) for item in items):
+        if self.session is not None and self.items:
             playwright_api()
             self._checker(self.session).warm()
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
-        if self.session is not None and nodeid.split("::")[0] == self._manifest_nodeid():
+        if self.session is not None and nodeid.split("::")[0] == self.nodeid:
             self.session.enter_frontend()
-
-    def _manifest_nodeid(self) -> str:
-        try:
-            return self.manifest.source.resolve().relative_to(self.config.rootpath).as_posix()
-        except ValueError:
-            return str(self.manifest.source)
 
     def result_for(self, item: PageItem) -> PageResult:
         """The item's page result, checking it (and, outside xdist, every selected page)."""
@@ -196,3 +192,11 @@ class PagesPlugin:
         """Sort contract page entries in manifest order."""
         rank = {spec.name: index for index, spec in enumerate(self.manifest.pages)}
         entries.sort(key=lambda entry: rank.get(str(entry.get("page")), len(rank)))
+
+
+def _nodeid(source: Path, rootpath: Path) -> str:
+    """The node id pytest gives the manifest file: its path relative to the rootdir."""
+    try:
+        return source.resolve().relative_to(rootpath).as_posix()
+    except ValueError:
+        return str(source)

@@ -56,7 +56,7 @@ class Controller(Protocol):
 class Frontend(Protocol):
     """The page checks of the run (`pages.PagesPlugin`), as the session ends them."""
 
-    def preflight(self, items: list[pytest.Item]) -> None:
+    def preflight(self) -> None:
         """Raise SandboxError when the selected pages cannot be checked (no browser)."""
 
     def close(self) -> None:
@@ -210,7 +210,7 @@ class SandboxSession:
             return
         if self.frontend is not None:
             try:
-                self.frontend.preflight(session.items)
+                self.frontend.preflight()
             except SandboxError as exc:
                 self.record.infra_error = exc
                 pytest.exit(exc.explain(), returncode=EXIT_INFRA)
