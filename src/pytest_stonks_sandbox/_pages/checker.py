@@ -76,7 +76,7 @@ def axe_source() -> str:
 
 
 class PageChecker:
-    """Checks manifest pages against `base_url`; `check` blocks, `close` ends the browser."""
+    """Checks manifest pages in one browser: `warm` starts it, `check` blocks, `close` ends it."""
 
     def __init__(
         self,
@@ -156,7 +156,8 @@ class PageChecker:
             raise ProvisionError(
                 "browser",
                 f"Chromium at {self.browser_path} did not start ({str(exc).splitlines()[0]}).",
-                "check that it runs: `chromium --headless --no-sandbox --dump-dom about:blank`.",
+                f"check that it runs: `{self.browser_path} --headless --no-sandbox --dump-dom "
+                "about:blank`.",
             ) from exc
         tabs: asyncio.Queue[_Tab] = asyncio.Queue()
         for tab in await asyncio.gather(*(self._new_tab() for _ in range(self.concurrency))):
