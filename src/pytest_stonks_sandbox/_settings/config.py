@@ -63,6 +63,10 @@ class SandboxConfig:
     project: ProjectConfig
     gc_only: bool = False
     browser: str = ""
+    baseline: Path | None = None
+    regression_tolerance: float = 0.25
+    regression_floor_ms: float = 2.0
+    regression_min_samples: int = 30
 
     @property
     def run_dir(self) -> Path:
@@ -134,6 +138,36 @@ def _positive_float(value: Any, where: str) -> float:
     return number
 
 
+def _ratio(value: Any, where: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise OptionError(f"{where}: {value!r} is not a ratio (e.g. 0.25 for 25 %).") from None
+    if not number > 0:
+        raise OptionError(f"{where}: {value!r} must be greater than 0 (e.g. 0.25 for 25 %).")
+    return number
+
+
+def _milliseconds(value: Any, where: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise OptionError(f"{where}: {value!r} is not a number of milliseconds.") from None
+    if not number >= 0:
+        raise OptionError(f"{where}: {value!r} must be 0 ms or more.")
+    return number
+
+
+def _count(value: Any, where: str) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise OptionError(f"{where}: {value!r} is not a whole number.") from None
+    if number < 1:
+        raise OptionError(f"{where}: {value!r} must be 1 or more.")
+    return number
+
+
 def _boolean(value: Any, where: str) -> bool:
     if isinstance(value, bool):
         return value
@@ -179,6 +213,9 @@ CONVERTERS: Mapping[ValueType, Callable[[Any, str], Any]] = {
     "run-id": _run_id,
     "namespace": _namespace,
     "bool-or-path": _text,  # 1/0 or a path: `resolve` tells them apart
+    "ratio": _ratio,
+    "milliseconds": _milliseconds,
+    "count": _count,
 }
 
 
@@ -234,6 +271,10 @@ def resolve(
         project=project,
         gc_only=gc_only,
         browser=sources.value("browser"),
+        baseline=_path(baseline, rootdir) if (baseline := sources.value("baseline")) else None,
+        regression_tolerance=sources.value("regression-tolerance"),
+        regression_floor_ms=sources.value("regression-floor"),
+        regression_min_samples=sources.value("regression-min-samples"),
     )
 
 

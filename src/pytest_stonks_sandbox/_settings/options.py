@@ -23,8 +23,9 @@ DEFAULT_RESULTS = "inttest-results.json"
 Kind = Literal["flag", "value", "optional"]
 #: What a value is: resolved and checked by `config.resolve` according to this.
 ValueType = Literal[
-    "bool", "text", "path", "seconds", "backend", "keep", "run-id", "namespace", "bool-or-path"
-]
+    "bool", "text", "path", "seconds", "backend", "keep", "run-id", "namespace", "bool-or-path",
+    "ratio", "milliseconds", "count",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,28 @@ OPTIONS: tuple[Option, ...] = (
            default=1.0, kubernetes_default=5.0, metavar="SECONDS"),
     Option("enforce-budgets", "--sandbox-enforce-budgets", "STONKS_SANDBOX_ENFORCE_BUDGETS",
            "sandbox_enforce_budgets", "enforce-budgets", "bool",
-           "a breached speed budget (seed < 30 s, API validation < 60 s, pipeline < 10 min, "
-           "load P95 < 2 s, load errors < 5 %) fails the run", default=False, kind="flag"),
+           "a breached budget (seed < 30 s, API validation < 60 s, pipeline < 10 min, "
+           "load P95 < 2 s, load errors < 5 %, and [tool.stonks-sandbox.budgets]) or a "
+           "regression against --sandbox-baseline fails the run", default=False, kind="flag"),
+    Option("baseline", "--sandbox-baseline", "STONKS_SANDBOX_BASELINE", "sandbox_baseline",
+           "baseline", "path",
+           "an earlier contract to compare this run with: routes' p95/p99, stage seconds, "
+           "memory peaks (regressions fail the run with --sandbox-enforce-budgets)",
+           default="", default_doc="none", metavar="CONTRACT"),
+    Option("regression-tolerance", "--sandbox-regression-tolerance",
+           "STONKS_SANDBOX_REGRESSION_TOLERANCE", "sandbox_regression_tolerance",
+           "regression-tolerance", "ratio",
+           "how much worse than the baseline a figure may be (0.25: 25 %)", default=0.25,
+           metavar="RATIO"),
+    Option("regression-floor", "--sandbox-regression-floor", "STONKS_SANDBOX_REGRESSION_FLOOR",
+           "sandbox_regression_floor", "regression-floor", "milliseconds",
+           "latency differences at most this many ms are never regressions", default=2.0,
+           metavar="MS"),
+    Option("regression-min-samples", "--sandbox-regression-min-samples",
+           "STONKS_SANDBOX_REGRESSION_MIN_SAMPLES", "sandbox_regression_min_samples",
+           "regression-min-samples", "count",
+           "a route with fewer requests on either side is inconclusive, never a regression",
+           default=30, metavar="N"),
     Option("browser", "--sandbox-browser", "STONKS_SANDBOX_BROWSER", "sandbox_browser", "browser",
            "text", "the Chromium binary that checks the frontend pages",
            default="", default_doc="chromium-headless-shell, else chromium, on PATH",
