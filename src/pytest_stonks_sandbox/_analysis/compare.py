@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_stonks_sandbox._contract.summary import describe
-from pytest_stonks_sandbox._measure.histograms import decode_histogram, percentile_ms
+from pytest_stonks_sandbox._measure.histograms import decode_histogram
 
 METRICS = {"p95": 95.0, "p99": 99.0}
 STAGE_FLOOR_S = 1.0
@@ -46,11 +46,13 @@ def _route_key(row: Mapping[str, Any]) -> tuple[str, str, str]:
     return str(row["service"]), str(row["method"]), str(row["route"])
 
 
-def route_percentile(row: Mapping[str, Any], metric: str) -> float:
-    """`metric` (p95, p99) of a contract's endpoint row in ms: from its histogram if it has one."""
+def route_percentiles(row: Mapping[str, Any]) -> dict[str, float]:
+    """p95 and p99 of a contract's endpoint row in ms: from its histogram if it has one."""
     if row.get("histogram"):
-        return percentile_ms(decode_histogram(str(row["histogram"])), METRICS[metric])
-    return float(row[f"{metric}_ms"])
+        histogram = decode_histogram(str(row["histogram"]))
+        values = histogram.get_percentile_to_value_dict(list(METRICS.values()))  # one pass
+        return {metric: values[value] / 1000.0 for metric, value in METRICS.items()}
+    return {metric: float(row[f"{metric}_ms"]) for metric in METRICS}
 
 
 def compare_routes(
@@ -65,9 +67,10 @@ def compare_routes(
         old = before.get(_route_key(row))
         if old is None:
             continue
+        before_ms, after_ms = route_percentiles(old), route_percentiles(row)
+        counts = int(old["count"]), int(row["count"])
         for metric in METRICS:
-            was, now = route_percentile(old, metric), route_percentile(row, metric)
-            counts = int(old["count"]), int(row["count"])
+            was, now = before_ms[metric], after_ms[metric]
             if min(counts) < thresholds.min_samples:
                 outcome = "inconclusive"
             else:
