@@ -1,0 +1,136 @@
+"""The report's I/O: reading a contract file, finding the files it points at, writing the page."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from pytest_stonks_sandbox._report.render import render_html
+from pytest_stonks_sandbox._report.view import Assets
+
+DEFAULT_HTML = "inttest-report.html"
+#: Screenshots up to this size are embedded as data URIs; larger ones are linked.
+IMAGE_CAP = 256 * 1024
+#: Embedded images in all, so that a run with many failed pages still gives a small file.
+IMAGES_TOTAL_CAP = 4 * 1024 * 1024
+READABLE_MAJORS = ("1", "2")
+REQUIRED_KEYS = ("schema_version", "run_id", "outcome", "tests", "stages")
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+CONTRACT_HINT = "give the JSON file a run writes (inttest-results.json, or the path of --results)"
+
+
+class ReportError(ValueError):
+    """A file that cannot be reported on; the message names it and says what to give instead."""
+
+
+def read_contract(path: Path) -> dict[str, Any]:
+    """The contract in `path`, checked to be one this report reads (schema 1.x or 2.x)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReportError(f"{path}: no such file; {CONTRACT_HINT}.") from None
+    except IsADirectoryError:
+        raise ReportError(f"{path} is a directory; {CONTRACT_HINT}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReportError(f"{path} cannot be read ({exc}); {CONTRACT_HINT}.") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReportError(
+            f"{path} is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            f"{CONTRACT_HINT}."
+        ) from None
+    if not isinstance(document, dict):
+        raise ReportError(
+            f"{path} holds a JSON {type(document).__name__}, not a results "
+            f"contract (an object); {CONTRACT_HINT}."
+        )
+    missing = [key for key in REQUIRED_KEYS if key not in document]
+    if missing:
+        raise ReportError(
+            f"{path} is not a results contract: it has no {', '.join(missing)}; {CONTRACT_HINT}."
+        )
+    major = str(document["schema_version"]).split(".", 1)[0]
+    if major not in READABLE_MAJORS:
+        raise ReportError(
+            f"{path} has schema_version {document['schema_version']!r}; this version of the "
+            f"report reads schemas {', '.join(m + '.x' for m in READABLE_MAJORS)}."
+        )
+    return document
+
+
+def _referenced(document: Mapping[str, Any]) -> Iterator[tuple[str, bool]]:
+    """Every file path the contract names, with whether it is a screenshot to embed."""
+    for page in document.get("pages") or []:
+        for kind, path in (page.get("artifacts") or {}).items():
+            if path:
+                yield str(path), kind == "screenshot"
+    for failure in document.get("failures") or []:
+        logs = failure.get("logs")
+        paths = (
+            [logs]
+            if isinstance(logs, str)
+            else (logs.values() if isinstance(logs, Mapping) else logs or [])
+        )
+        for path in paths:
+            yield str(path), False
+    bundle = (document.get("artifacts") or {}).get("bundle")
+    if bundle:
+        yield str(bundle), False
+
+
+def _href(target: Path, out_dir: Path) -> str:
+    try:
+        return quote(Path(os.path.relpath(target, out_dir)).as_posix())
+    except ValueError:  # another drive: no relative path
+        return target.as_uri()
+
+
+def collect_assets(
+    document: Mapping[str, Any],
+    contract_dir: Path,
+    out_dir: Path,
+    image_cap: int = IMAGE_CAP,
+    images_total_cap: int = IMAGES_TOTAL_CAP,
+) -> Assets:
+    """Links relative to the page for every file the contract names (relative paths are taken
+    from the contract's directory), and small screenshots as data URIs."""
+    images: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    hrefs: dict[str, str] = {}
+    embedded = 0
+    for path, is_screenshot in _referenced(document):
+        target = Path(path) if Path(path).is_absolute() else contract_dir / path
+        hrefs[path] = _href(target.resolve(), out_dir.resolve())
+        if not target.is_file():
+            continue
+        size = sizes[path] = target.stat().st_size
+        mime = IMAGE_TYPES.get(target.suffix.lower())
+        if is_screenshot and mime and size <= image_cap and embedded + size <= images_total_cap:
+            encoded = base64.b64encode(target.read_bytes()).decode("ascii")
+            images[path] = f"data:{mime};base64,{encoded}"
+            embedded += size
+    return Assets(images=images, sizes=sizes, hrefs=hrefs, image_cap=image_cap)
+
+
+def write_html(document: Mapping[str, Any], out: Path, contract_dir: Path | None = None) -> Path:
+    """Render the report of `document` into `out` atomically (temp file + rename)."""
+    out = out.resolve()
+    assets = collect_assets(document, contract_dir or out.parent, out.parent)
+    html = render_html(document, assets)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+def report_contract(contract: Path, out: Path | None = None) -> Path:
+    """Read the contract file and write its report (default: inttest-report.html beside it)."""
+    document = read_contract(contract)
+    return write_html(document, out or contract.parent / DEFAULT_HTML, contract.parent)
