@@ -2,6 +2,8 @@
 
 fallback PATH EXIT_CODE MESSAGE   write the contract of a run that never reached the sandbox
 options                           print the option table (the README's) made from OPTIONS
+report CONTRACT [-o REPORT.html]  the HTML report of a contract (default: inttest-report.html
+                                  beside it); exit 2 when the file is not a contract
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ def main(argv: list[str]) -> int:
 
         write_report(Path(argv[1]), fallback_report(int(argv[2]), argv[3]))
         return 0
+    if argv[:1] == ["report"]:
+        return _report(argv[1:])
     if argv == ["options"]:
         from pytest_stonks_sandbox._settings.options import markdown_table
 
@@ -25,6 +29,32 @@ def main(argv: list[str]) -> int:
         return 0
     print(__doc__, file=sys.stderr)
     return 2
+
+
+def _report(argv: list[str]) -> int:
+    import argparse
+
+    from pytest_stonks_sandbox._report.files import ReportError, report_contract
+
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_stonks_sandbox report",
+        description="Write the self-contained HTML report of a results contract.",
+    )
+    parser.add_argument("contract", type=Path, help="the results contract (inttest-results.json)")
+    parser.add_argument(
+        "-o", "--output", type=Path, help="the HTML file (default inttest-report.html beside it)"
+    )
+    args = parser.parse_args(argv)  # a bad command line exits 2 with the usage
+    try:
+        written = report_contract(args.contract, args.output)
+    except ReportError as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"report: cannot write the report: {exc}", file=sys.stderr)
+        return 2
+    print(f"report: {written}")
+    return 0
 
 
 if __name__ == "__main__":

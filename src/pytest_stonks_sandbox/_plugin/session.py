@@ -29,6 +29,7 @@ from pytest_stonks_sandbox._measure.routes import RouteTemplates
 from pytest_stonks_sandbox._measure.stages import StageClock
 from pytest_stonks_sandbox._plugin.record import RunRecord
 from pytest_stonks_sandbox._plugin.tally import SANDBOX_PROPERTY, add_report
+from pytest_stonks_sandbox._report.files import write_html
 from pytest_stonks_sandbox._seeding import seeder
 from pytest_stonks_sandbox._settings.config import SandboxConfig
 
@@ -83,6 +84,7 @@ class SandboxSession:
         self.routes: dict[str, RouteTemplates] = {}
         self.test_lock: Path | None = controller.test_lock if controller else None
         self.document: dict[str, Any] | None = None
+        self.html_note: str | None = None  # the terminal's line about the HTML report
         self.frontend: Frontend | None = None
 
     # --- provisioning -------------------------------------------------------------------
@@ -267,6 +269,20 @@ class SandboxSession:
         self.document = build_report(record.facts(identity, self.clock, code, interrupted, budgets))
         write_report(self.cfg.results_path, self.document)
         session.exitstatus = code
+        self._write_html(self.document)
+
+    def _write_html(self, document: dict[str, Any]) -> None:
+        """The HTML report beside the contract; a report that cannot be written is said on the
+        terminal and never changes the run's exit code."""
+        path = self.cfg.html_path
+        if path is None:
+            return
+        try:
+            write_html(document, path, self.cfg.results_path.parent)
+        except Exception as exc:  # the report is a view of the contract: never fail the run
+            self.html_note = f"report: not written to {path}: {type(exc).__name__}: {exc}"
+        else:
+            self.html_note = f"report: {path}"
 
     def _teardown(self, code: int) -> None:
         if self.backend is None:
@@ -311,6 +327,8 @@ class SandboxSession:
         terminalreporter.section("stonks sandbox")
         for line in summary_lines(self.document, str(self.cfg.results_path)):
             terminalreporter.write_line(line)
+        if self.html_note:
+            terminalreporter.write_line(self.html_note)
 
 
 def fetch_route_templates(endpoints: Endpoints) -> dict[str, RouteTemplates]:
