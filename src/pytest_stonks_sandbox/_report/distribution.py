@@ -67,15 +67,18 @@ def _curve(histogram: Any, recorded: list[tuple[int, int]]) -> list[list[float]]
 
 
 def _buckets(recorded: list[tuple[int, int]], max_us: int) -> list[list[float]]:
+    """Counts in log-spaced buckets from the fastest to the slowest request (at most BUCKETS,
+    and no more than the histogram has distinct values)."""
+    buckets = min(BUCKETS, len(recorded))
     low = max(1, recorded[0][0])
     high = max(low + 1, max_us)
-    ratio = math.log(high / low) / BUCKETS
-    edges = [low * math.exp(ratio * i) for i in range(BUCKETS + 1)]
-    counts = [0] * BUCKETS
+    ratio = math.log(high / low) / buckets
+    edges = [low * math.exp(ratio * i) for i in range(buckets + 1)]
+    counts = [0] * buckets
     for value, count in recorded:
         index = int(math.log(max(value, low) / low) / ratio)
-        counts[min(index, BUCKETS - 1)] += count
-    return [[_ms(edges[i]), _ms(edges[i + 1]), counts[i]] for i in range(BUCKETS)]
+        counts[min(index, buckets - 1)] += count
+    return [[_ms(edges[i]), _ms(edges[i + 1]), counts[i]] for i in range(buckets)]
 
 
 def from_percentiles(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -247,6 +247,7 @@ def gate(document: Mapping[str, Any]) -> dict[str, Any] | None:
         "chart": {
             "labels": [c.get("name", "") for c in categories],
             "scores": [c.get("score") for c in categories],
+            "threshold": section.get("threshold"),
         },
     }
 

@@ -24,6 +24,10 @@
     charts[name] = new Chart(element, config);
   }
 
+  function ms(value) {
+    return value < 1 ? value.toFixed(3) : value < 10 ? value.toFixed(2) : value.toFixed(1);
+  }
+
   function axis(title, extra) {
     return Object.assign({ title: { display: true, text: title } }, extra || {});
   }
@@ -64,7 +68,7 @@
       const rows = scenario.intervals;
       draw(`load-${i}`, canvas("load", i), {
         data: {
-          labels: rows.map((r) => r.t_s.toFixed(1)),
+          labels: rows.map((r) => String(Number(r.t_s.toFixed(3)))),
           datasets: [
             { type: "bar", label: "throughput (req/s)", data: rows.map((r) => r.throughput_rps),
               backgroundColor: "#54aeff", yAxisID: "rps" },
@@ -88,10 +92,11 @@
 
   function gate() {
     if (!data.gate) return;
+    const threshold = data.gate.threshold === null ? 0 : data.gate.threshold;
     draw("gate", canvas("gate"), {
       type: "bar",
       data: { labels: data.gate.labels, datasets: [{ label: "score", data: data.gate.scores,
-        backgroundColor: data.gate.scores.map((s) => (s >= 70 ? "#1a7f37" : "#cf222e")) }] },
+        backgroundColor: data.gate.scores.map((s) => (s >= threshold ? "#1a7f37" : "#cf222e")) }] },
       options: { indexAxis: "y", plugins: { legend: { display: false } },
         scales: { x: axis("score", { min: 0, max: 100 }) } },
     });
@@ -116,7 +121,7 @@
       if (route.buckets.length) {
         draw("route-buckets", canvas("route-buckets"), {
           type: "bar",
-          data: { labels: route.buckets.map((b) => `${b[0].toFixed(2)}–${b[1].toFixed(2)}`),
+          data: { labels: route.buckets.map((b) => `${ms(b[0])}–${ms(b[1])}`),
             datasets: [{ label: "requests", data: route.buckets.map((b) => b[2]),
               backgroundColor: "#0969da", barPercentage: 1.0, categoryPercentage: 1.0 }] },
           options: { plugins: { legend: { display: false } },
