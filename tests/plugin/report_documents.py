@@ -79,9 +79,10 @@ def _encoded(values: list[int]) -> tuple[str, int, dict[str, float]]:
     return histogram.encode().decode("ascii"), total, latency_summary(histogram, total)
 
 
-def _endpoints(document: dict[str, Any], rng: random.Random) -> None:
+def _endpoints(document: dict[str, Any], rng: random.Random, per_route: int | None) -> None:
     for index, row in enumerate(document["endpoints"]):
-        values = _latencies(rng, max(int(row["count"]), 1), row["p50_ms"], row["p95_ms"])
+        count = per_route or max(int(row["count"]), 1)
+        values = _latencies(rng, count, row["p50_ms"], row["p95_ms"])
         encoded, total, figures = _encoded(values)
         row.update(figures, count=len(values), sum_us=total, histogram=encoded)
         row["expected_errors"] = 1 if index % 40 == 7 else 0
@@ -247,15 +248,19 @@ def _evidence(document: dict[str, Any], directory: Path) -> None:
 
 
 def schema_2(
-    document: Mapping[str, Any], evidence_dir: Path | None = None, seed: int = 11
+    document: Mapping[str, Any],
+    evidence_dir: Path | None = None,
+    seed: int = 11,
+    per_route: int | None = None,
 ) -> dict[str, Any]:
     """`document` (a 1.0 contract) with every section schema 2.0 adds, as docs/contract.md has
-    them; with `evidence_dir`, also failures, logs and page screenshots written there."""
+    them; with `evidence_dir`, also failures, logs and page screenshots written there; with
+    `per_route`, that many requests in every route's histogram instead of the run's count."""
     result = copy.deepcopy(dict(document))
     rng = random.Random(seed)
     start = datetime.fromisoformat(result["started_at"]).timestamp()
     result["schema_version"] = "2.0"
-    _endpoints(result, rng)
+    _endpoints(result, rng, per_route)
     _memory(result, start, rng)
     _load(result, start, rng)
     _budgets(result)
