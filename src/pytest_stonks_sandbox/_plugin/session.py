@@ -29,7 +29,6 @@ from pytest_stonks_sandbox._measure.routes import RouteTemplates
 from pytest_stonks_sandbox._measure.stages import StageClock
 from pytest_stonks_sandbox._plugin.record import RunRecord
 from pytest_stonks_sandbox._plugin.tally import SANDBOX_PROPERTY, add_report
-from pytest_stonks_sandbox._report.files import write_html
 from pytest_stonks_sandbox._seeding import seeder
 from pytest_stonks_sandbox._settings.config import SandboxConfig
 
@@ -277,6 +276,8 @@ class SandboxSession:
         path = self.cfg.html_path
         if path is None:
             return
+        from pytest_stonks_sandbox._report.files import write_html  # Jinja2 only when asked for
+
         try:
             write_html(document, path, self.cfg.results_path.parent)
         except Exception as exc:  # the report is a view of the contract: never fail the run
