@@ -26,6 +26,8 @@ from pytest_stonks_sandbox._report.files import (
 )
 from pytest_stonks_sandbox._report.render import render_html
 from pytest_stonks_sandbox._report.view import prepare
+from pytest_stonks_sandbox._settings.config import resolve
+from pytest_stonks_sandbox._settings.project import ProjectConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 TWO_SECTIONS = ("The gate", "A baseline comparison", "Counts per test module", "Memory over time")
@@ -194,6 +196,40 @@ def test_run_pipeline_renders_the_report_of_its_fallback_contract(tmp_path: Path
     html = (results.parent / "inttest-report.html").read_text(encoding="utf-8")
     assert "pytest exited with status 4 before the sandbox session started" in html
     assert f"report in {results.parent / 'inttest-report.html'}" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("source", "value", "expected"),
+    [
+        ("cli", "", "out/inttest-report.html"),  # --sandbox-html alone: beside the contract
+        ("cli", "r.html", "r.html"),
+        ("env", "1", "out/inttest-report.html"),
+        ("env", "0", None),
+        ("env", "ci/r.html", "ci/r.html"),
+        ("ini", "true", "out/inttest-report.html"),
+        ("table", True, "out/inttest-report.html"),
+        ("table", "t.html", "t.html"),
+        (None, None, None),
+    ],
+)
+def test_where_the_option_puts_the_report(
+    source: str | None, value: Any, expected: str | None
+) -> None:
+    root = Path("/srv/project")
+    cli: dict[str, Any] = {"results": "out/inttest-results.json"}
+    env: dict[str, str] = {}
+    ini: dict[str, Any] = {}
+    table: dict[str, Any] = {}
+    if source == "cli":
+        cli["html"] = value
+    elif source == "env":
+        env["STONKS_SANDBOX_HTML"] = value
+    elif source == "ini":
+        ini["html"] = value
+    elif source == "table":
+        table["html"] = value
+    cfg = resolve(cli, env, ini, ProjectConfig(root=root, options=table), root)
+    assert cfg.html_path == (None if expected is None else root / expected)
 
 
 # --- the page in a real browser -----------------------------------------------------------

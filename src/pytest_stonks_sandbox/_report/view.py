@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pytest_stonks_sandbox._contract.builder import TEST_COUNTERS
 from pytest_stonks_sandbox._report.distribution import distribution
 
 MIB = 1024 * 1024
-TEST_COUNTERS = ("total", "passed", "failed", "errors", "skipped", "xfailed", "xpassed")
 
 
 @dataclass(frozen=True)
@@ -163,12 +163,8 @@ def memory(document: Mapping[str, Any], t0: float | None) -> dict[str, Any]:
 
 
 def load(document: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Each scenario's totals and, when the contract has them, its intervals over time."""
-    scenarios = []
-    for entry in document.get("load") or []:
-        intervals = entry.get("intervals")
-        scenarios.append({**entry, "intervals": intervals})
-    return scenarios
+    """Each scenario's totals and its intervals over time (None when the contract has none)."""
+    return [dict(entry, intervals=entry.get("intervals")) for entry in document.get("load") or []]
 
 
 def _screenshot_note(size: int | None, embedded: bool, cap: int) -> str:
@@ -263,7 +259,7 @@ def prepare(document: Mapping[str, Any], assets: Assets | None = None) -> dict[s
         "endpoints": endpoints(document),
         "memory": memory(document, t0),
         "load": load(document),
-        "pages": pages(document, assets) if document.get("pages") is not None else None,
+        "pages": pages(document, assets),
         "failures": failures(document, assets),
         "bundle": _link(assets, artifacts.get("bundle"), "artifact bundle"),
         "budgets": list(document.get("budgets") or []),
