@@ -1,5 +1,7 @@
 """`python -m pytest_stonks_sandbox COMMAND ...`: the plugin's tools outside a pytest run.
 
+  report CONTRACT.json [-o OUT.html] the HTML report of a contract (default: inttest-report.html
+                                     beside it)
   merge A.json B.json ... -o OUT     merge the contracts of one run's shards, exactly
   compare BASELINE.json RUN.json     compare a run with a baseline (exit 1 on a regression)
   fallback PATH EXIT_CODE MESSAGE    write the contract of a run that never reached the sandbox
@@ -22,12 +24,25 @@ class CommandError(Exception):
 
 
 def _read(path: str) -> dict[str, Any]:
-    from pytest_stonks_sandbox._analysis.contracts import ContractError, read_contract
+    from pytest_stonks_sandbox._contract.reader import ContractError, read_contract
 
     try:
         return read_contract(Path(path))
     except ContractError as exc:
         raise CommandError(str(exc)) from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pytest_stonks_sandbox._report.files import DEFAULT_HTML, write_html
+
+    contract = Path(args.contract)
+    out = Path(args.output) if args.output else contract.parent / DEFAULT_HTML
+    try:
+        written = write_html(_read(args.contract), out, contract.parent)
+    except OSError as exc:
+        raise CommandError(f"cannot write the report: {exc}") from None
+    print(f"report: {written}")
+    return 0
 
 
 def _merge(args: argparse.Namespace) -> int:
@@ -90,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
+    report = command("report", _report, "write the self-contained HTML report of a contract")
+    report.add_argument("contract", metavar="CONTRACT.json")
+    report.add_argument("-o", "--output", metavar="OUT.html", help="default inttest-report.html")
     merge = command("merge", _merge, "merge the contracts of one run's shards, exactly")
     merge.add_argument("contracts", nargs="+", metavar="CONTRACT.json")
     merge.add_argument("-o", "--output", required=True, metavar="OUT.json")

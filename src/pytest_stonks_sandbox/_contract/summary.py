@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 SLOWEST_ROUTES = 10
@@ -27,8 +27,11 @@ def _stage_note(name: str, stage: Mapping[str, Any], document: Mapping[str, Any]
     return str(stage.get("detail", ""))
 
 
-def summary_lines(document: Mapping[str, Any], results_path: str) -> list[str]:
-    """Stage table, slowest routes, memory, budgets, and where the JSON went."""
+def summary_lines(
+    document: Mapping[str, Any], results_path: str, notes: Sequence[str] = ()
+) -> list[str]:
+    """Stage table, slowest routes, memory, budgets, where the JSON went (then `notes`, e.g.
+    where the HTML report went), and last the gate's decision."""
     lines = [
         f"run {document['run_id']}  backend {document['backend']}  outcome {document['outcome']}"
         f"  exit {document['exit_code']}  {document['duration_s']:.1f} s",
@@ -90,6 +93,7 @@ def summary_lines(document: Mapping[str, Any], results_path: str) -> list[str]:
             "--sandbox-reuse, remove with --sandbox-gc"
         )
     lines.append(f"results: {results_path}")
+    lines += notes
     if document.get("gate"):
         lines += gate_lines(document["gate"])
     return lines

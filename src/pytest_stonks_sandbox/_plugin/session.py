@@ -82,6 +82,7 @@ class SandboxSession:
         self.routes: dict[str, RouteTemplates] = {}
         self.test_lock: Path | None = controller.test_lock if controller else None
         self.document: dict[str, Any] | None = None
+        self.html_note: str | None = None  # the terminal's line about the HTML report
         self.frontend: Frontend | None = None
         self.baseline = None if self.is_worker else read_baseline(cfg)
 
@@ -267,6 +268,22 @@ class SandboxSession:
         self.document = judge(self.cfg, facts, self.clock.seconds(), validation, self.baseline)
         write_report(self.cfg.results_path, self.document)
         session.exitstatus = self.document["exit_code"]
+        self._write_html(self.document)
+
+    def _write_html(self, document: dict[str, Any]) -> None:
+        """The HTML report beside the contract; a report that cannot be written is said on the
+        terminal and never changes the run's exit code."""
+        path = self.cfg.html_path
+        if path is None:
+            return
+        from pytest_stonks_sandbox._report.files import write_html  # Jinja2 only when asked for
+
+        try:
+            write_html(document, path, self.cfg.results_path.parent)
+        except Exception as exc:  # the report is a view of the contract: never fail the run
+            self.html_note = f"report: not written to {path}: {type(exc).__name__}: {exc}"
+        else:
+            self.html_note = f"report: {path}"
 
     def _teardown(self, code: int) -> None:
         if self.backend is None:
@@ -309,7 +326,8 @@ class SandboxSession:
         if self.document is None:
             return
         terminalreporter.section("stonks sandbox")
-        for line in summary_lines(self.document, str(self.cfg.results_path)):
+        notes = [self.html_note] if self.html_note else []
+        for line in summary_lines(self.document, str(self.cfg.results_path), notes):
             terminalreporter.write_line(line)
 
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from pytest_stonks_sandbox._analysis.compare import Thresholds, compare
-from pytest_stonks_sandbox._analysis.contracts import ContractError, read_contract
 from pytest_stonks_sandbox._analysis.gate import CategoryRule, decide
 from pytest_stonks_sandbox._contract.builder import (
     EXIT_FAILED,
@@ -17,6 +16,7 @@ from pytest_stonks_sandbox._contract.builder import (
     RunFacts,
     build_report,
 )
+from pytest_stonks_sandbox._contract.reader import ContractError, read_contract
 from pytest_stonks_sandbox._measure.budgets import (
     ApiValidation,
     breaches,
@@ -34,9 +34,7 @@ def read_baseline(cfg: SandboxConfig) -> dict[str, Any] | None:
     try:
         return read_contract(cfg.baseline)
     except ContractError as exc:
-        raise pytest.UsageError(
-            f"--sandbox-baseline: {exc}. Give the results contract of an earlier run."
-        ) from None
+        raise pytest.UsageError(f"--sandbox-baseline: {exc}") from None
 
 
 def judge(

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from pytest_stonks_sandbox._settings.options import (
     BACKENDS,
+    DEFAULT_HTML,
     KEEP_POLICIES,
     BackendName,
     KeepPolicy,
@@ -67,6 +68,7 @@ class SandboxConfig:
     regression_tolerance: float = 0.25
     regression_floor_ms: float = 2.0
     regression_min_samples: int = 30
+    html_path: Path | None = None
 
     @property
     def run_dir(self) -> Path:
@@ -254,6 +256,7 @@ def resolve(
             "--image-tag: the kubernetes backend needs the tag of the service images "
             "(e.g. --image-tag 1.4.2, or STONKS_SANDBOX_IMAGE_TAG)."
         )
+    results_path = _path(sources.value("results"), rootdir)
     return SandboxConfig(
         enabled=enabled or reuse,
         backend=backend,
@@ -263,7 +266,7 @@ def resolve(
         keep=keep,
         state_file=state_file,
         reuse=reuse,
-        results_path=_path(sources.value("results"), rootdir),
+        results_path=results_path,
         timeout_s=sources.value("timeout", backend),
         memory_interval_s=sources.value("memory-interval", backend),
         enforce_budgets=sources.value("enforce-budgets"),
@@ -275,7 +278,24 @@ def resolve(
         regression_tolerance=sources.value("regression-tolerance"),
         regression_floor_ms=sources.value("regression-floor"),
         regression_min_samples=sources.value("regression-min-samples"),
+        html_path=_html_path(sources, cli, results_path, rootdir),
     )
+
+
+def _html_path(
+    sources: Sources, cli: Mapping[str, Any], results_path: Path, rootdir: Path
+) -> Path | None:
+    """Where the HTML report goes: `--sandbox-html` alone (or 1 from the environment, ini or
+    table) means beside the contract; any other text is a path; unset or 0 means none."""
+    value: str | None = sources.value("html")
+    if value is None:
+        return None
+    if cli.get("html") is None:
+        meaning = _boolean_or_path(value)
+        if meaning is False:
+            return None
+        value = "" if meaning else value
+    return _path(value, rootdir) if value else results_path.parent / DEFAULT_HTML
 
 
 def _boolean_or_path(value: str) -> bool | None:

@@ -18,6 +18,7 @@ BACKENDS: tuple[BackendName, ...] = get_args(BackendName)
 KEEP_POLICIES: tuple[KeepPolicy, ...] = get_args(KeepPolicy)
 DEFAULT_STATE_FILE = ".stonks-sandbox/state.json"
 DEFAULT_RESULTS = "inttest-results.json"
+DEFAULT_HTML = "inttest-report.html"
 
 #: How an option is given: a switch, a value, a value given or not (`--sandbox-reuse [FILE]`).
 Kind = Literal["flag", "value", "optional"]
@@ -104,6 +105,11 @@ OPTIONS: tuple[Option, ...] = (
            "the results contract; write it with '=' (--results=PATH): pytest takes a separate "
            "value that names an existing file into its rootdir choice",
            default=DEFAULT_RESULTS, metavar="PATH"),
+    Option("html", "--sandbox-html", "STONKS_SANDBOX_HTML", "sandbox_html", "html",
+           "bool-or-path",
+           f"write the HTML report of the contract too, on every path the contract is written "
+           f"(no value: {DEFAULT_HTML} beside the contract; the environment, ini and table "
+           "take 1 or a path)", default_doc="off", kind="optional", metavar="PATH"),
     # Pulling images and scheduling pods takes longer than starting local processes.
     Option("timeout", "--sandbox-timeout", "STONKS_SANDBOX_TIMEOUT", "sandbox_timeout", "timeout",
            "seconds", "readiness timeout per component", default=60.0,
