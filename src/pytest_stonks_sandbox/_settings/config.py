@@ -32,6 +32,7 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 T = TypeVar("T")
+N = TypeVar("N", int, float)
 
 
 class OptionError(ValueError):
@@ -130,44 +131,27 @@ def _choice(choices: tuple[T, ...]) -> Callable[[Any, str], T]:
     return convert
 
 
-def _positive_float(value: Any, where: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise OptionError(f"{where}: {value!r} is not a number of seconds.") from None
-    if not number > 0:
-        raise OptionError(f"{where}: {value!r} must be greater than 0 seconds.")
-    return number
+def _bounded(
+    parse: Callable[[str], N], what: str, lowest: float, above: bool, bound: str
+) -> Callable[[Any, str], N]:
+    """A converter of numbers: `parse`d, then at least `lowest` (greater, when `above`)."""
+
+    def convert(value: Any, where: str) -> N:
+        try:
+            number = parse(str(value).strip())
+        except ValueError:
+            raise OptionError(f"{where}: {value!r} is not {what}.") from None
+        if not (number > lowest if above else number >= lowest):  # NaN fails both
+            raise OptionError(f"{where}: {value!r} must be {bound}.")
+        return number
+
+    return convert
 
 
-def _ratio(value: Any, where: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise OptionError(f"{where}: {value!r} is not a ratio (e.g. 0.25 for 25 %).") from None
-    if not number > 0:
-        raise OptionError(f"{where}: {value!r} must be greater than 0 (e.g. 0.25 for 25 %).")
-    return number
-
-
-def _milliseconds(value: Any, where: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise OptionError(f"{where}: {value!r} is not a number of milliseconds.") from None
-    if not number >= 0:
-        raise OptionError(f"{where}: {value!r} must be 0 ms or more.")
-    return number
-
-
-def _count(value: Any, where: str) -> int:
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise OptionError(f"{where}: {value!r} is not a whole number.") from None
-    if number < 1:
-        raise OptionError(f"{where}: {value!r} must be 1 or more.")
-    return number
+_positive_float = _bounded(float, "a number of seconds", 0, True, "greater than 0 seconds")
+_ratio = _bounded(float, "a ratio (e.g. 0.25 for 25 %)", 0, True, "greater than 0 (0.25: 25 %)")
+_milliseconds = _bounded(float, "a number of milliseconds", 0, False, "0 ms or more")
+_count = _bounded(int, "a whole number", 1, False, "1 or more")
 
 
 def _boolean(value: Any, where: str) -> bool:
