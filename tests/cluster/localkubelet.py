@@ -942,8 +942,9 @@ async def _ensure_role(server: PostgresServer, env: Mapping[str, str]) -> None:
     if user == ADMIN_USER:
         return
     conn = await asyncpg.connect(
-        host=str(server.socket_dir), port=server.port, user=ADMIN_USER, database="postgres"
-    )
+        host=str(server.socket_dir), port=server.port, user=ADMIN_USER,
+        password=server.password, database="postgres",
+    )  # fmt: skip
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", user)
         verb = "ALTER" if exists else "CREATE"

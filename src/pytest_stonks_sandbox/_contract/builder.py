@@ -44,6 +44,7 @@ class RunFacts:
     pages: Sequence[Mapping[str, Any]] = ()
     budgets: Sequence[Mapping[str, Any]] = ()
     environment: Mapping[str, Any] = field(default_factory=dict)
+    artifacts: Mapping[str, Any] | None = None
 
 
 TEST_COUNTERS = ("total", "passed", "failed", "errors", "skipped", "xfailed", "xpassed")
@@ -89,6 +90,7 @@ def build_report(facts: RunFacts) -> dict[str, Any]:
         "pages": [dict(row) for row in facts.pages],
         "budgets": [dict(row) for row in facts.budgets],
         "environment": dict(facts.environment),
+        "artifacts": dict(facts.artifacts) if facts.artifacts else {"bundle": None},
     }
 
 
