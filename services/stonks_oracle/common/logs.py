@@ -13,8 +13,10 @@ import logging
 import secrets
 import sys
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import Any, TextIO
 
 #: (trace id, span id) of the request being served, if it came with a valid traceparent.
 current_trace: ContextVar[tuple[str, str] | None] = ContextVar("trace", default=None)
@@ -47,16 +49,48 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, separators=(",", ":"), default=str)
 
 
-def configure_logging(service: str, level: int = logging.INFO) -> None:
-    """Send the service's loggers to stdout as JSON lines (once per process)."""
+class RequestLine:
+    """Writes the one line per request, in the JsonFormatter's shape, without the logging
+    machinery (a record, a formatter, a dict to encode): a few µs instead of about twenty."""
+
+    def __init__(self, service: str, stream: TextIO) -> None:
+        self.stream = stream
+        self._head = '{"ts":%.6f,"level":"info","service":' + _quote(service)
+        self._head += ',"logger":"stonks_oracle.request","msg":"request"'
+
+    def write(
+        self, trace: tuple[str, str] | None, method: str, route: str, path: str, status: int,
+        duration_ms: float, correlation_id: str | None,
+    ) -> None:  # fmt: skip
+        ids = f',"trace_id":"{trace[0]}","span_id":"{trace[1]}"' if trace else ""
+        correlation = _quote(correlation_id) if correlation_id is not None else "null"
+        self.stream.write(
+            f'{self._head % time.time()}{ids},"method":{_quote(method)},"route":{_quote(route)},'
+            f'"path":{_quote(path)},"status":{status},"duration_ms":{duration_ms:.3f},'
+            f'"correlation_id":{correlation}}}\n'
+        )
+        self.stream.flush()
+
+
+_quote: Callable[[str], str] = encode_basestring  # a JSON string literal, in C
+request_line = RequestLine("service", sys.stdout)
+
+
+def configure_logging(
+    service: str, level: int = logging.INFO, stream: TextIO | None = None
+) -> None:
+    """Send the service's loggers to `stream` (stdout) as JSON lines (once per process)."""
+    global request_line
     logger = logging.getLogger(LOGGER)
     if any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
         return
-    handler = logging.StreamHandler(sys.stdout)
+    stream = stream or sys.stdout
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter(service))
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
+    request_line = RequestLine(service, stream)
 
 
 def outgoing_traceparent() -> str | None:

@@ -9,18 +9,16 @@ whole response can already find it in the log.
 
 from __future__ import annotations
 
-import logging
 import re
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .. import logs
 from ..logs import current_trace, now
 from .correlation import current_correlation_id
 
 HEADER = "traceparent"
 _TRACEPARENT = re.compile(rb"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
-log = logging.getLogger("stonks_oracle.request")
 
 
 def parse_traceparent(value: bytes) -> tuple[str, str] | None:
@@ -49,23 +47,19 @@ class RequestLogMiddleware:
         def log_request() -> None:
             nonlocal logged
             logged = True
-            route = scope.get("route")
-            fields = {
-                "method": scope["method"],
-                "route": getattr(route, "path", None) or scope["path"],
-                "path": scope["path"],
-                "status": status,
-                "duration_ms": round((now() - started) * 1000, 3),
-                "correlation_id": current_correlation_id(),
-            }
-            log.info("request", extra={"fields": fields})
+            path = scope["path"]
+            route = getattr(scope.get("route"), "path", None) or path
+            duration_ms = (now() - started) * 1000
+            logs.request_line.write(
+                trace, scope["method"], route, path, status, duration_ms, current_correlation_id()
+            )
 
         async def send_logged(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 if trace is not None:
-                    MutableHeaders(scope=message)[HEADER] = sent.decode("latin-1")
+                    message["headers"] = [*message.get("headers", ()), (b"traceparent", sent)]
             elif message["type"] == "http.response.body" and not message.get("more_body"):
                 log_request()
             await send(message)
