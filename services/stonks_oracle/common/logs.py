@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 #: (trace id, span id) of the request being served, if it came with a valid traceparent.
