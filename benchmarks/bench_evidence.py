@@ -102,7 +102,7 @@ def bundle_seconds(runs: int, requests: int) -> list[float]:
     from pytest_stonks_sandbox._backends.local.backend import LocalBackend
     from pytest_stonks_sandbox._settings.project import load_project
 
-    project = load_project(REPO / "pyproject.toml")
+    project = load_project(REPO)
     base = Path(tempfile.mkdtemp(prefix="bench-evidence-"))
     os.chmod(base, 0o755)
     backend = LocalBackend(project, base / "run", timeout_s=120)
