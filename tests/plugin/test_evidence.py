@@ -162,3 +162,16 @@ def _psql() -> Path:
     assert psql.is_file() and os.geteuid() == 0, "needs root and pgserver's psql"
     subprocess.run([str(psql), "--version"], check=True, capture_output=True)
     return psql
+
+
+def test_evidence_that_cannot_be_written_never_stops_teardown(inner: Inner) -> None:
+    inner.tests(test_inner=TESTS)
+    (inner.path / "inttest-artifacts").write_text("a file where the bundle's directory goes")
+    result = inner.run("--sandbox")
+    result.assert_outcomes(passed=1, failed=1)
+    doc = inner.results()
+    assert doc["artifacts"]["bundle"] is None
+    assert "inttest-artifacts" in doc["artifacts"]["error"]
+    assert doc["stages"]["teardown"]["status"] == "passed"
+    result.stdout.fnmatch_lines(["*evidence: could not be collected*"])
+    inner.assert_clean()

@@ -60,8 +60,14 @@ class Bundle:
         """A new, empty bundle at `root` (whatever an earlier run left there is removed)."""
         if root is not None:
             shutil.rmtree(root, ignore_errors=True)
-            root.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            root.mkdir(mode=0o700)
+            try:
+                root.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                root.mkdir(mode=0o700)
+            except OSError as exc:
+                raise OSError(
+                    f"cannot create the failure bundle's directory {root} ({exc.strerror or exc}); "
+                    "free that path, or write the contract elsewhere with --results=PATH"
+                ) from exc
         return cls(root, Redactor(secrets))
 
     def add(self, files: Iterable[EvidenceFile]) -> None:

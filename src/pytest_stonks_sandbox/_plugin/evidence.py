@@ -98,7 +98,29 @@ class EvidencePlugin:
 
     # --- the controller: bundle and slices ----------------------------------------------
     def collect(self, code: int) -> None:
-        """Before teardown: read the evidence, keep the bundle if asked, slice failed tests."""
+        """Before teardown: read the evidence, keep the bundle if asked, slice failed tests.
+
+        Evidence never stands in teardown's way: an error reading or writing it is reported in
+        the contract's `artifacts.error` and on the terminal.
+        """
+        try:
+            self._collect(code)
+        except Exception as exc:
+            self._failed(exc)
+
+    def finish(self) -> None:
+        """After teardown: add what it revealed (a slow namespace deletion), write the index."""
+        try:
+            self._finish()
+        except Exception as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: Exception) -> None:
+        record = self.session.record
+        record.artifacts = {**(record.artifacts or {"bundle": None}), "error": str(exc)}
+        self.session.progress(f"evidence: could not be collected: {exc}")
+
+    def _collect(self, code: int) -> None:
         session, record = self.session, self.session.record
         cfg = session.cfg
         reason = self._reason(code)
@@ -118,8 +140,7 @@ class EvidencePlugin:
             failure["message"] = bundle.redactor.text(failure["message"])
             failure["logs"] = slices[traces[failure["nodeid"]]]
 
-    def finish(self) -> None:
-        """After teardown: add what it revealed (a slow namespace deletion), write the index."""
+    def _finish(self) -> None:
         bundle, backend, record = self.bundle, self.session.backend, self.session.record
         if bundle is None or bundle.root is None or backend is None or record.artifacts is None:
             return
