@@ -25,10 +25,12 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from pytest_stonks_sandbox._backends.attach import AttachBackend
+from pytest_stonks_sandbox._backends.kubernetes import cluster as cluster_module
 from pytest_stonks_sandbox._backends.kubernetes.backend import KubernetesBackend
+from pytest_stonks_sandbox._backends.kubernetes.cluster import Namespace
 from pytest_stonks_sandbox._backends.kubernetes.manifests import MANAGED_BY, OWNER_ANNOTATION
 from pytest_stonks_sandbox._backends.kubernetes.sweep import sweep_namespaces
-from pytest_stonks_sandbox._core.errors import ReadinessError
+from pytest_stonks_sandbox._core.errors import ReadinessError, TeardownError
 from pytest_stonks_sandbox._core.jsonfile import write_json
 from pytest_stonks_sandbox._seeding import seeder as seeding
 from pytest_stonks_sandbox._settings.config import base_dir
@@ -494,6 +496,31 @@ def test_a_failed_test_leaves_pod_logs_events_and_its_own_lines(
     for path in [*bundle.rglob("*.log"), *bundle.rglob("*.json"), results]:
         assert not [secret for secret in secrets if secret in path.read_text()], path
     assert _namespace_gone(client.CoreV1Api(kwok_cluster.api), namespace, timeout=5)
+
+
+HOLD = "stonks-sandbox.test/hold"
+
+
+def test_a_slow_namespace_deletion_records_what_blocks_it(
+    kwok_cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = f"stonks-inttest-slow-{uuid.uuid4().hex[:6]}"
+    core = client.CoreV1Api(kwok_cluster.api)
+    ns = Namespace(kwok_cluster.api, name)
+    ns.create({"metadata": {"name": name}})
+    held = client.V1ConfigMap(metadata=client.V1ObjectMeta(name="held", finalizers=[HOLD]))
+    core.create_namespaced_config_map(name, held)
+    monkeypatch.setattr(cluster_module, "SLOW_DELETE_S", 1.0)
+    try:
+        with pytest.raises(TeardownError) as raised:
+            ns.delete(timeout_s=20)
+        assert ns.blocking is not None and ns.blocking["phase"] == "Terminating"
+        conditions = {c["type"]: c for c in ns.blocking["conditions"]}
+        assert HOLD in conditions["NamespaceFinalizersRemaining"]["message"], conditions
+        assert HOLD in str(raised.value)  # the teardown error says what blocks it
+    finally:
+        core.patch_namespaced_config_map("held", name, {"metadata": {"finalizers": None}})
+    assert _namespace_gone(core, name, timeout=30)
 
 
 def test_runner_job_manifests_are_accepted_and_the_job_completes(
