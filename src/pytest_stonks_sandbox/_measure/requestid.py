@@ -18,6 +18,7 @@ import secrets
 import httpx
 
 HEADER = "traceparent"
+#: A traceparent of version 00: trace id, span id (the services accept exactly this).
 TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
 
 _current: str | None = None
@@ -57,9 +58,3 @@ def stamp(request: httpx.Request) -> None:
     trace = _current
     if trace is not None and HEADER not in request.headers:
         request.headers[HEADER] = traceparent(trace)
-
-
-def parse(value: str) -> tuple[str, str] | None:
-    """(trace id, span id) of a valid traceparent value, else None."""
-    match = TRACEPARENT.match(value.strip().lower())
-    return (match.group(1), match.group(2)) if match else None
