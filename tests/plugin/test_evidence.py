@@ -37,8 +37,10 @@ async def test_listed(items_client):
 # Runs inside the sandbox: modes of what the run leaves on disk, and the database's unix socket
 # tried as two other users (the server's own unprivileged uid, and one that owns nothing).
 CLOSED = """
-import os, pathlib, stat, subprocess
+import json, os, pathlib, stat, subprocess, urllib.error, urllib.request
 from urllib.parse import urlsplit
+
+import psutil
 
 PSQL = pathlib.Path({psql!r})
 
@@ -59,6 +61,18 @@ def test_closed_to_other_users(sandbox):
         assert "password" in result.stderr or "Permission denied" in result.stderr, result.stderr
     for path in (run_dir, run_dir / "logs", run_dir / "pids", run_dir / "pgsocket"):
         assert stat.S_IMODE(path.stat().st_mode) & 0o067 == 0, path  # group may only pass
+
+def test_the_object_store_answers_only_through_s3(sandbox, s3):
+    # Its filer's own HTTP port (loopback, open to every local user) must not serve the object.
+    pid = json.loads(pathlib.Path(sandbox.run_dir, "pids", "s3.json").read_text())["pid"]
+    flags = dict(a.lstrip("-").split("=", 1) for a in psutil.Process(pid).cmdline() if "=" in a)
+    assert s3.get_object(Bucket="items-bucket", Key="docs/hello.txt")["Body"].read()
+    url = f"http://127.0.0.1:{{flags['filer.port']}}/buckets/items-bucket/docs/hello.txt"
+    try:
+        answer = urllib.request.urlopen(url, timeout=10)
+        raise AssertionError(f"the filer served the object: {{answer.status}}")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 401, exc.code
 """
 
 
@@ -152,7 +166,7 @@ def test_the_run_is_closed_to_other_users(inner: Inner) -> None:
     psql = _psql()
     inner.tests(test_inner=CLOSED.format(psql=str(psql)))
     result = inner.run("--sandbox")
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=2)
 
 
 def _psql() -> Path:
