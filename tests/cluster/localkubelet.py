@@ -90,7 +90,7 @@ KINDS = {
     LOGS: "ClusterLogs",
 }  # fmt: skip
 CRI_LOG = "container.cri.log"  # in the pod's run directory
-PUMP_S = 0.2
+PUMP_S = 0.02  # a container runtime copies output at once: lag as little as that
 WATCH_S = 2  # server-side watch timeout: also how long stop() may wait for the watch thread
 JOIN_S = 10.0  # how long stop() waits for start threads once their processes are killed
 API_TIMEOUT_S = 15.0
@@ -755,6 +755,8 @@ class LocalKubelet:
         if process is None:
             return
         with open(process.log_path, "rb") as raw:
+            if os.fstat(raw.fileno()).st_size <= entry.pumped:
+                return
             raw.seek(entry.pumped)
             data = raw.read()
         end = data.rfind(b"\n") + 1  # whole lines only

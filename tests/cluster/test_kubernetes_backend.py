@@ -474,11 +474,13 @@ def test_a_failed_test_leaves_pod_logs_events_and_its_own_lines(
     (failure,) = contract["failures"]
     logs = failure["logs"]
     lines = [json.loads(entry["line"]) for entry in logs["lines"]]
-    assert {entry["component"] for entry in logs["lines"]} == {"query-api"}, logs
+    bundle = Path(contract["artifacts"]["bundle"])
+    seen = {p.relative_to(bundle).as_posix(): p.read_text()[-400:] for p in bundle.rglob("*.*")
+            if "query-api" in p.as_posix() or p.suffix == ".txt"}  # fmt: skip
+    assert {entry["component"] for entry in logs["lines"]} == {"query-api"}, (logs, seen)
     requests = [line for line in lines if line["msg"] == "request"]
     assert [(r["route"], r["status"]) for r in requests] == [("/api/companies/{company_id}", 404)]
     assert {line["trace_id"] for line in lines} == {logs["trace_id"]}
-    bundle = Path(contract["artifacts"]["bundle"])
     files = {entry["path"] for entry in contract["artifacts"]["files"]}
     pods = {path.split("/")[2] for path in files if path.startswith("kubernetes/pods/")}
     assert {"kubernetes/events.json"} <= files
