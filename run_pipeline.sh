@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # The Stonks Oracle integration pipeline for any CI system: deploy -> seed -> tests -> teardown.
 # Exit codes: 0 all tests passed, 1 test failures, 2 infrastructure failure (or a usage error).
-# It always leaves the results contract (inttest-results.json unless --results says otherwise).
+# It always leaves the results contract (inttest-results.json unless --results says otherwise)
+# and its HTML report beside it (inttest-report.html unless --html says otherwise).
 set -uo pipefail
 
 usage() {
     cat <<'EOF'
 usage: run_pipeline.sh [--image-tag TAG] [--namespace NAME] [--skip-teardown]
-                       [--backend local|kubernetes] [--results PATH] [-- PYTEST_ARGS...]
+                       [--backend local|kubernetes] [--results PATH] [--html PATH]
+                       [-- PYTEST_ARGS...]
 
   --image-tag TAG     tag of the service images; implies --backend kubernetes
   --namespace NAME    namespace of the sandbox (default stonks-inttest-<run-id>)
   --skip-teardown     leave the sandbox running (attach later with pytest --sandbox-reuse)
   --backend NAME      local (default: real server processes on this machine) or kubernetes
   --results PATH      where the JSON results go (default inttest-results.json)
+  --html PATH         where the HTML report goes (default inttest-report.html beside the
+                      results); written on every path, like the results
   -- PYTEST_ARGS      passed to pytest (e.g. -- -n 2 -k registry); the default test path is
                       tests/integration unless a path or node id is given there
 exit codes: 0 passed, 1 test failures, 2 infrastructure failure or bad usage
@@ -29,6 +33,7 @@ die_usage() {
 cd "$(dirname "$0")" || exit 2
 PYTHON="${PYTHON:-python3}"
 results="inttest-results.json"
+html=""
 backend=""
 options=()
 pytest_args=()
@@ -44,6 +49,8 @@ while [ $# -gt 0 ]; do
             backend="$2"; shift 2 ;;
         --results) [ $# -ge 2 ] || die_usage "--results needs a value"
             results="$2"; shift 2 ;;
+        --html) [ $# -ge 2 ] || die_usage "--html needs a value"
+            html="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         --) shift; pytest_args=("$@"); break ;;
         *) die_usage "unknown argument '$1'" ;;
@@ -61,11 +68,12 @@ done
 targets=()
 [ "$has_target" = 1 ] || targets=(tests/integration)
 [ -z "$backend" ] || options+=("--sandbox-backend=$backend")
+[ -n "$html" ] || html="$(dirname -- "$results")/inttest-report.html"
 
-rm -f -- "$results"
-echo "run_pipeline: pytest --sandbox ${options[*]+"${options[*]}"} --results=$results ${targets[*]+"${targets[*]}"} ${pytest_args[*]+"${pytest_args[*]}"}"
+rm -f -- "$results" "$html"
+echo "run_pipeline: pytest --sandbox ${options[*]+"${options[*]}"} --results=$results --sandbox-html=$html ${targets[*]+"${targets[*]}"} ${pytest_args[*]+"${pytest_args[*]}"}"
 "$PYTHON" -m pytest --sandbox "${options[@]+"${options[@]}"}" "--results=$results" \
-    "${targets[@]+"${targets[@]}"}" "${pytest_args[@]+"${pytest_args[@]}"}"
+    "--sandbox-html=$html" "${targets[@]+"${targets[@]}"}" "${pytest_args[@]+"${pytest_args[@]}"}"
 status=$?
 
 case "$status" in
@@ -79,5 +87,10 @@ if [ ! -f "$results" ]; then
         "pytest exited with status $status before the sandbox session started; see its output above." \
         || echo "run_pipeline: could not write $results" >&2
 fi
-echo "run_pipeline: exit $code (pytest status $status); results in $results"
+if [ -f "$results" ] && [ ! -f "$html" ]; then
+    # No report from the session (pytest stopped before it): render one from the contract.
+    "$PYTHON" -m pytest_stonks_sandbox report "$results" -o "$html" >/dev/null \
+        || echo "run_pipeline: could not write $html" >&2
+fi
+echo "run_pipeline: exit $code (pytest status $status); results in $results, report in $html"
 exit "$code"

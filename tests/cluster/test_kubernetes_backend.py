@@ -155,6 +155,8 @@ def test_memory_falls_back_to_the_cgroup_through_exec(
     assert all(value > 0 for value in memory.values()), memory
     # Before metrics-server has scraped a pod, every figure comes from the cgroup.
     assert set(backend.probe.sources.values()) <= {"cgroup", "metrics"}
+    measures = {(m.measure, m.source) for m in backend.memory_measures().values()}
+    assert measures <= {("usage", "cgroup"), ("working_set", "metrics-api")}
 
 
 def test_memory_comes_from_the_metrics_api_once_scraped(
@@ -178,6 +180,9 @@ def test_memory_comes_from_the_metrics_api_once_scraped(
     kwok_cluster.timings["memory: metrics API figures after"] = time.monotonic() - started
     assert memory == expected
     assert set(backend.probe.sources.values()) == {"metrics"}
+    measures = backend.memory_measures()
+    assert set(measures) == set(expected)
+    assert {(m.measure, m.source) for m in measures.values()} == {("working_set", "metrics-api")}
 
 
 def test_restart_fault_replaces_the_pod_and_seeds_a_new_database(

@@ -57,6 +57,8 @@ def test_the_worst_load_result_is_compared() -> None:
 
     assert rows["load_p95"] == {
         "name": "load_p95",
+        "kind": "load",
+        "spec": "< 2000ms",
         "limit": 2000.0,
         "actual": 2500.0,
         "unit": "ms",

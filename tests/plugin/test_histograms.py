@@ -8,7 +8,13 @@ import threading
 
 import pytest
 
-from pytest_stonks_sandbox._measure.histograms import HIGHEST_US, LatencyRecorder, RouteKey
+from pytest_stonks_sandbox._measure.histograms import (
+    HIGHEST_US,
+    LatencyRecorder,
+    RouteKey,
+    decode_histogram,
+    percentile_ms,
+)
 
 KEYS = [
     RouteKey("query-api", "GET", "/api/companies/{company_id}"),
@@ -138,3 +144,34 @@ def test_concurrent_recording_loses_nothing() -> None:
         thread.join()
 
     assert recorder.total_requests() == 8000
+
+
+def test_errors_while_faulted_are_expected_ones_and_survive_encoding() -> None:
+    recorder = LatencyRecorder()
+    key = KEYS[0]
+    recorder.record(key, 1_000_000, error=True)
+    recorder.faulted = True
+    recorder.record(key, 1_000_000, error=True)
+    recorder.record(key, 1_000_000, error=True)
+    recorder.record(key, 1_000_000, error=False)
+    recorder.faulted = False
+
+    (row,) = LatencyRecorder.decode(json.loads(json.dumps(recorder.encode()))).endpoint_rows()
+
+    assert (row["count"], row["errors"], row["expected_errors"]) == (4, 1, 2)
+
+
+def test_a_row_keeps_its_histogram_exactly() -> None:
+    samples = _samples(300)
+    recorder = _recorder(samples)
+    for row in recorder.endpoint_rows():
+        histogram = decode_histogram(row["histogram"])
+        assert histogram.get_total_count() == row["count"]
+        assert percentile_ms(histogram, 95) == pytest.approx(row["p95_ms"], abs=1e-3)
+        key = RouteKey(row["service"], row["method"], row["route"])
+        assert row["sum_us"] == sum(ns // 1000 for k, ns, _ in samples if k == key)
+
+
+def test_decoding_junk_names_it() -> None:
+    with pytest.raises(ValueError, match="not an encoded HDR histogram"):
+        decode_histogram("not a histogram")

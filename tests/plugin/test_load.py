@@ -9,7 +9,8 @@ from collections.abc import Callable, Coroutine
 import httpx
 import pytest
 
-from pytest_stonks_sandbox._measure.load import LoadResult, run_load
+from pytest_stonks_sandbox._measure.histograms import decode_histogram
+from pytest_stonks_sandbox._measure.load import MAX_INTERVALS, LoadResult, intervals, run_load
 
 
 async def _ok(request: httpx.Request) -> httpx.Response:
@@ -126,6 +127,39 @@ def test_result_to_dict_is_flat_and_complete() -> None:
     data = result.to_dict()
     assert data["error_rate"] == 0.1
     assert set(data) >= {"requests", "errors", "throttled", "throughput_rps", "p95_ms", "p99_ms"}
+    assert data["intervals"] == []
+
+
+def test_intervals_cut_the_run_into_equal_slices() -> None:
+    ms = 1_000_000
+    samples = [(50 * ms, 2000, False), (150 * ms, 4000, True), (160 * ms, 1000, False)]
+    width, rows = intervals(samples, 250 * ms)
+    assert width == 0.1  # at least MIN_INTERVAL_MS
+    assert [row["t_s"] for row in rows] == [0.0, 0.1, 0.2]
+    assert [(r["requests"], r["errors"]) for r in rows] == [(1, 0), (2, 1), (0, 0)]
+    assert rows[1]["p50_ms"] == 1.0 and rows[1]["p95_ms"] == rows[1]["max_ms"] == 4.0
+    assert rows[1]["throughput_rps"] == 20.0
+
+
+def test_a_long_run_has_at_most_max_intervals() -> None:
+    samples = [(i * 10_000_000, 1000, False) for i in range(1000)]  # 10 s, one every 10 ms
+    width, rows = intervals(samples, 10_000_000_000)
+    assert len(rows) <= MAX_INTERVALS and width * len(rows) >= 10.0
+    assert sum(row["requests"] for row in rows) == 1000
+
+
+async def test_a_load_result_keeps_its_histogram_and_intervals() -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda request: httpx.Response(200)),
+        base_url="http://load.invalid",
+    ) as client:
+        result = await run_load(
+            client, lambda c, i: c.get("/"), concurrency=2, duration_s=5, max_requests=50
+        )
+    histogram = decode_histogram(result.histogram)
+    assert histogram.get_total_count() == result.requests == 50
+    assert sum(int(row["requests"]) for row in result.intervals) == 50
+    assert abs(result.started_at - time.time()) < 60
 
 
 async def test_raise_for_status_errors_are_counted_by_status() -> None:

@@ -20,6 +20,7 @@ from pytest_stonks_sandbox._contract.builder import (
 from pytest_stonks_sandbox._contract.summary import summary_lines
 from pytest_stonks_sandbox._contract.validate import validation_errors
 from pytest_stonks_sandbox._measure.budgets import evaluate_budgets
+from pytest_stonks_sandbox._measure.histograms import HISTOGRAM_ENCODING, LatencyRecorder, RouteKey
 
 STAGES = {
     "deploy": {"status": "passed", "seconds": 2.5, "components": {"postgres": 1.2, "items": 2.4}},
@@ -28,9 +29,20 @@ STAGES = {
     "frontend": {"status": "skipped", "seconds": 0.0, "detail": "no pages"},
     "teardown": {"status": "passed", "seconds": 0.7},
 }
-ENDPOINT = {
-    "service": "items", "method": "GET", "route": "/api/items/{item_id}", "count": 3,
-    "errors": 0, "p50_ms": 1.5, "p95_ms": 2.5, "p99_ms": 2.5, "max_ms": 2.5, "mean_ms": 1.7,
+
+
+def _endpoint() -> dict[str, Any]:
+    recorder = LatencyRecorder()
+    for ms in (1.5, 1.1, 2.5):
+        recorder.record(RouteKey("items", "GET", "/api/items/{item_id}"), int(ms * 1e6), False)
+    return recorder.endpoint_rows()[0]
+
+
+ENDPOINT = _endpoint()
+MEMORY = {
+    "postgres": {"peak_bytes": 30_000_000, "last_bytes": 20_000_000, "samples": 4,
+                 "measure": "pss", "source": "process",
+                 "series": [[1_700_000_001.0, 30_000_000], [1_700_000_002.0, 20_000_000]]},
 }  # fmt: skip
 
 
@@ -44,11 +56,13 @@ def _facts(**overrides: Any) -> RunFacts:
         "finished_at": 1_700_000_012.3456,
         "exit_code": EXIT_FAILED,
         "tests": {"total": 2, "passed": 1, "failed": 1},
+        "modules": {"t.py": {"total": 2, "passed": 1, "failed": 1}},
         "failures": [{"nodeid": "t.py::test_a", "when": "call", "message": "assert 1 == 2"}],
         "stages": STAGES,
         "endpoints": [ENDPOINT],
+        "histogram_encoding": HISTOGRAM_ENCODING,
         "requests_total": 3,
-        "memory": {"postgres": {"peak_bytes": 30_000_000, "last_bytes": 20_000_000, "samples": 4}},
+        "memory": MEMORY,
         "seed": {"seconds": 0.3, "tables": {"items": {"rows": 3, "inserted": 3}},
                  "rows_total": 3, "objects": 1, "migrations_applied": ["0001_items.sql"]},
         "budgets": evaluate_budgets({"seed": 0.3, "tests": 1.0, "pipeline": 12.3}, []),
@@ -144,7 +158,7 @@ def test_summary_lines() -> None:
     assert "seed       passed       0.30  3 rows, 1 objects" in text
     assert "tests      failed       1.00  1 passed, 1 failed" in text
     assert "items GET /api/items/{item_id}" in text
-    assert "memory postgres" in text and "(4 samples)" in text
+    assert "memory postgres" in text and "(4 samples, pss from process)" in text
     assert "BREACHED" not in text
     assert lines[-1] == "results: /out/inttest-results.json"
 
@@ -163,7 +177,7 @@ def test_summary_lines_mention_breached_budgets_infra_errors_and_kept() -> None:
     lines = summary_lines(document, "r.json")
     breached = [line for line in lines if "BREACHED" in line]
     assert [line.split()[1] for line in breached] == ["seed", "pipeline"]
-    assert "budget seed             < 30 s: 31.00 BREACHED (the seed stage's wall time)" in lines
+    assert "budget seed             < 30s: 31.00 BREACHED (the seed stage's wall time)" in lines
     assert "infrastructure error (run, items): exited" in lines
     assert any("sandbox kept: state /p/.stonks-sandbox/state.json" in line for line in lines)
 

@@ -13,7 +13,7 @@ from pytest_stonks_sandbox._backends.evidence import EvidenceFile, log_files
 from pytest_stonks_sandbox._backends.probes import tcp_open
 from pytest_stonks_sandbox._core.errors import ProvisionError
 from pytest_stonks_sandbox._core.model import Endpoints
-from pytest_stonks_sandbox._measure.memory import process_tree_rss
+from pytest_stonks_sandbox._measure.memory import PROCESS_PSS, MemoryMeasure, process_tree_pss
 from pytest_stonks_sandbox._settings.project import ProjectConfig
 
 if TYPE_CHECKING:
@@ -121,7 +121,12 @@ class AttachBackend:
         if self.cluster is not None:
             return self.cluster.memory()
         pids = self.state.get("pids", {})
-        return {name: process_tree_rss(int(pid)) for name, pid in pids.items()}
+        return {name: process_tree_pss(int(pid)) for name, pid in pids.items()}
+
+    def memory_measures(self) -> Mapping[str, MemoryMeasure]:
+        if self.cluster is not None:
+            return self.cluster.memory_measures()
+        return {name: PROCESS_PSS for name in self.state.get("pids", {})}
 
     def check_alive(self) -> None:
         """Nothing to watch: the processes are not ours."""

@@ -7,6 +7,7 @@ from typing import Any, Literal, Protocol, get_args
 
 from pytest_stonks_sandbox._backends.evidence import EvidenceFile
 from pytest_stonks_sandbox._core.model import Endpoints
+from pytest_stonks_sandbox._measure.memory import MemoryMeasure
 
 FaultAction = Literal["stop", "start", "restart"]
 FAULT_ACTIONS: tuple[FaultAction, ...] = get_args(FaultAction)
@@ -51,7 +52,10 @@ class Backend(Protocol):
         """Seconds from the start of deployment until each component was ready."""
 
     def memory(self) -> Mapping[str, int]:
-        """Current memory in bytes of each component (RSS locally, pod memory on Kubernetes)."""
+        """Current memory in bytes of each component (PSS locally, pod memory on Kubernetes)."""
+
+    def memory_measures(self) -> Mapping[str, MemoryMeasure]:
+        """What each component's figure of `memory` is and where it was read."""
 
     def check_alive(self) -> None:
         """Raise ComponentCrashed if a component died without being stopped on purpose."""

@@ -13,7 +13,7 @@ from typing import Any
 from pytest_stonks_sandbox._core.jsonfile import write_json
 from pytest_stonks_sandbox._version import __version__
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 EXIT_PASSED, EXIT_FAILED, EXIT_INFRA = 0, 1, 2
 #: The pipeline's stages, in order; every contract lists each of them.
 STAGES = ("deploy", "seed", "tests", "frontend", "teardown")
@@ -34,15 +34,19 @@ class RunFacts:
     infra_error: Mapping[str, str] | None = None
     kept: Mapping[str, str] | None = None
     tests: Mapping[str, int] = field(default_factory=dict)
+    modules: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     failures: Sequence[Mapping[str, str]] = ()
     stages: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     endpoints: Sequence[Mapping[str, Any]] = ()
+    histogram_encoding: Mapping[str, Any] = field(default_factory=dict)
     requests_total: int = 0
-    memory: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    memory: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     seed: Mapping[str, Any] | None = None
     load: Sequence[Mapping[str, Any]] = ()
     pages: Sequence[Mapping[str, Any]] = ()
     budgets: Sequence[Mapping[str, Any]] = ()
+    comparison: Mapping[str, Any] | None = None
+    gate: Mapping[str, Any] | None = None
     environment: Mapping[str, Any] = field(default_factory=dict)
     artifacts: Mapping[str, Any] | None = None
 
@@ -80,15 +84,22 @@ def build_report(facts: RunFacts) -> dict[str, Any]:
         "infra_error": dict(facts.infra_error) if facts.infra_error else None,
         "kept": dict(facts.kept) if facts.kept else None,
         "tests": tests,
+        "modules": {
+            module: {name: int(counts.get(name, 0)) for name in TEST_COUNTERS}
+            for module, counts in sorted(facts.modules.items())
+        },
         "failures": [dict(failure) for failure in facts.failures],
         "stages": {name: dict(stage) for name, stage in facts.stages.items()},
         "endpoints": [dict(row) for row in facts.endpoints],
+        "histogram_encoding": dict(facts.histogram_encoding) or None,
         "requests_total": facts.requests_total,
         "memory": {name: dict(stats) for name, stats in facts.memory.items()},
         "seed": dict(facts.seed) if facts.seed is not None else None,
         "load": [dict(row) for row in facts.load],
         "pages": [dict(row) for row in facts.pages],
         "budgets": [dict(row) for row in facts.budgets],
+        "comparison": dict(facts.comparison) if facts.comparison is not None else None,
+        "gate": dict(facts.gate) if facts.gate is not None else None,
         "environment": dict(facts.environment),
         "artifacts": dict(facts.artifacts) if facts.artifacts else {"bundle": None},
     }

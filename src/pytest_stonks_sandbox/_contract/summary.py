@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 SLOWEST_ROUTES = 10
@@ -27,8 +27,11 @@ def _stage_note(name: str, stage: Mapping[str, Any], document: Mapping[str, Any]
     return str(stage.get("detail", ""))
 
 
-def summary_lines(document: Mapping[str, Any], results_path: str) -> list[str]:
-    """Stage table, slowest routes, memory, budgets, and where the JSON went."""
+def summary_lines(
+    document: Mapping[str, Any], results_path: str, notes: Sequence[str] = ()
+) -> list[str]:
+    """Stage table, slowest routes, memory, budgets, where the JSON went (then `notes`, e.g.
+    where the HTML report went), and last the gate's decision."""
     lines = [
         f"run {document['run_id']}  backend {document['backend']}  outcome {document['outcome']}"
         f"  exit {document['exit_code']}  {document['duration_s']:.1f} s",
@@ -57,10 +60,14 @@ def summary_lines(document: Mapping[str, Any], results_path: str) -> list[str]:
                 f"  {route:<58} {row['count']:>6} {row['errors']:>4} {row['p50_ms']:>7.2f} "
                 f"{row['p95_ms']:>7.2f} {row['p99_ms']:>7.2f} {row['max_ms']:>7.2f}"
             )
+    expected = sum(int(row.get("expected_errors", 0)) for row in endpoints)
+    if expected:
+        lines.append(f"endpoints: {expected} expected errors (requests while a fault was injected)")
     for name, stats in document["memory"].items():
+        measure = f", {stats['measure']} from {stats['source']}" if "measure" in stats else ""
         lines.append(
             f"memory {name:<18} peak {stats['peak_bytes'] / MIB:7.1f} MiB  "
-            f"last {stats['last_bytes'] / MIB:7.1f} MiB  ({stats['samples']} samples)"
+            f"last {stats['last_bytes'] / MIB:7.1f} MiB  ({stats['samples']} samples{measure})"
         )
     for load in document["load"]:
         lines.append(
@@ -70,18 +77,78 @@ def summary_lines(document: Mapping[str, Any], results_path: str) -> list[str]:
     lines += _page_lines(document.get("pages") or [])
     for budget in document["budgets"]:
         actual = "not measured" if budget["actual"] is None else f"{budget['actual']:.2f}"
+        if budget["actual"] is not None and budget["unit"] == "bytes":
+            actual = f"{budget['actual'] / MIB:.1f} MiB"
         verdict = "BREACHED" if budget["breached"] else "ok"
         measured = f" ({budget['measured']})" if budget.get("measured") else ""
-        lines.append(
-            f"budget {budget['name']:<16} < {budget['limit']:g} {budget['unit']}: "
-            f"{actual} {verdict}{measured}"
-        )
+        name, spec = str(budget["name"]), budget.get("spec") or f"< {budget['limit']:g}"
+        if budget.get("kind") in ("route", "memory"):
+            name = name.rsplit(" ", 1)[0]  # the spec names the metric
+        lines.append(f"budget {name:<16} {spec}: {actual} {verdict}{measured}")
+    if document.get("comparison"):
+        lines += comparison_lines(document["comparison"])
     if document.get("kept"):
         lines.append(
             f"sandbox kept: state {document['kept']['state_file']}; attach with "
             "--sandbox-reuse, remove with --sandbox-gc"
         )
     lines.append(f"results: {results_path}")
+    lines += notes
+    if document.get("gate"):
+        lines += gate_lines(document["gate"])
+    return lines
+
+
+def describe(entry: Mapping[str, Any]) -> str:
+    """One comparison entry (a route's metric, a stage or a component's memory) in a line."""
+    if "metric" in entry:
+        return (
+            f"{entry['service']} {entry['method']} {entry['route']} {entry['metric']} "
+            f"{entry['baseline_ms']:.2f} -> {entry['current_ms']:.2f} ms"
+        )
+    if "stage" in entry:
+        return f"stage {entry['stage']} {entry['baseline_s']:.2f} -> {entry['current_s']:.2f} s"
+    return (
+        f"memory {entry['component']} peak {entry['baseline_bytes'] / MIB:.1f} -> "
+        f"{entry['current_bytes'] / MIB:.1f} MiB"
+    )
+
+
+def comparison_lines(comparison: Mapping[str, Any], every: bool = False) -> list[str]:
+    """The comparison's counts, then its regressions and improvements (`every`: all entries)."""
+    base = comparison["baseline"]
+    lines = [
+        f"baseline {base['run_id'] or base['path']}: {comparison['regressions']} regressions, "
+        f"{comparison['improvements']} improvements, {comparison['inconclusive']} inconclusive "
+        f"(tolerance {comparison['tolerance']:.0%}, floor {comparison['floor_ms']:g} ms, "
+        f"at least {comparison['min_samples']} requests)"
+    ]
+    for entry in (*comparison["routes"], *comparison["stages"], *comparison["memory"]):
+        if every or entry["verdict"] in ("regression", "improvement"):
+            lines.append(f"  {entry['verdict']:<12} {describe(entry)}")
+    return lines
+
+
+def gate_lines(gate: Mapping[str, Any]) -> list[str]:
+    """The blockers, the category scores and, last, the decision."""
+    lines = []
+    scored = [c for c in gate["categories"] if c["score"] is not None]
+    if scored:
+        lines.append(
+            "categories: "
+            + ", ".join(f"{c['name']} {c['score']:.0f}% (w {c['weight']:g})" for c in scored)
+        )
+    blockers = gate["blockers"]
+    for blocker in blockers[:SLOWEST_ROUTES]:
+        lines.append(f"  blocker {blocker['kind']}: {blocker['name']}")
+    if len(blockers) > SLOWEST_ROUTES:
+        lines.append(f"  ... and {len(blockers) - SLOWEST_ROUTES} more blockers")
+    score = "-" if gate["score"] is None else f"{gate['score']:.1f}"
+    verdict = "READY" if gate["decision"] == "ready" else "NOT READY"
+    lines.append(
+        f"gate: {verdict} for promotion (score {score}, threshold {gate['threshold']:g}, "
+        f"{len(blockers)} blocker{'s' * (len(blockers) != 1)})"
+    )
     return lines
 
 

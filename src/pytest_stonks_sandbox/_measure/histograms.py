@@ -4,6 +4,9 @@ Latencies are recorded in whole microseconds into ``hdrh`` histograms covering
 1 µs .. 60 s with 3 significant digits (quantisation error at most 0.1 %).
 Values above 60 s are clamped to 60 s. The exact sum of the recorded values is
 kept beside each histogram so that the mean is exact and merges exactly too.
+
+Errors recorded while the recorder is *faulted* (a test has injected a fault into the
+sandbox) are counted as expected errors, apart from the route's errors.
 """
 
 from __future__ import annotations
@@ -20,6 +23,14 @@ SIGNIFICANT_FIGURES = 3
 ENCODING_VERSION = 1
 
 _PERCENTILES = (50.0, 95.0, 99.0)
+#: How the contract encodes a histogram (`encode_histogram`), for readers of the contract.
+HISTOGRAM_ENCODING = {
+    "format": "hdrhistogram-v2-compressed-base64",
+    "unit": "us",
+    "lowest": LOWEST_US,
+    "highest": HIGHEST_US,
+    "significant_figures": SIGNIFICANT_FIGURES,
+}
 
 
 def new_histogram() -> Any:
@@ -32,6 +43,24 @@ def record_us(histogram: Any, value_us: int) -> int:
     clamped = min(max(value_us, 0), HIGHEST_US)
     histogram.record_value(clamped)
     return clamped
+
+
+def encode_histogram(histogram: Any) -> str:
+    """The histogram as text: HdrHistogram V2 compressed encoding, base64."""
+    return str(histogram.encode().decode("ascii"))
+
+
+def decode_histogram(text: str) -> Any:
+    """The histogram that `encode_histogram` wrote; ValueError on text that is not one."""
+    try:
+        return HdrHistogram.decode(text.encode("ascii"))
+    except Exception as exc:  # hdrh raises assorted errors on junk
+        raise ValueError(f"not an encoded HDR histogram: {text[:40]!r}") from exc
+
+
+def percentile_ms(histogram: Any, percentile: float) -> float:
+    """The value at `percentile` (0..100) of a histogram of microseconds, in ms (unrounded)."""
+    return float(histogram.get_value_at_percentile(percentile)) / 1000.0
 
 
 def _ms(value_us: float) -> float:
@@ -63,26 +92,30 @@ class RouteKey:
 
 
 class _Entry:
-    """One route's histogram, error count and exact latency sum."""
+    """One route's histogram, error counts and exact latency sum."""
 
-    __slots__ = ("errors", "histogram", "sum_us")
+    __slots__ = ("errors", "expected_errors", "histogram", "sum_us")
 
-    def __init__(self, histogram: Any, errors: int = 0, sum_us: int = 0) -> None:
+    def __init__(self, histogram: Any) -> None:
         self.histogram = histogram
-        self.errors = errors
-        self.sum_us = sum_us
+        self.errors = 0
+        self.expected_errors = 0
+        self.sum_us = 0
 
 
 class LatencyRecorder:
     """Thread-safe map of ``RouteKey`` to an HDR histogram plus an error count.
 
     Every request's latency is recorded, including error responses; errors
-    (5xx and transport errors, as decided by the caller) are also counted apart.
+    (5xx and transport errors, as decided by the caller) are also counted apart,
+    as expected errors while :attr:`faulted` is set.
     """
 
     def __init__(self) -> None:
         self._entries: dict[RouteKey, _Entry] = {}
         self._lock = threading.Lock()
+        #: Set while a test has a fault injected: its errors are expected ones.
+        self.faulted = False
 
     def _entry(self, key: RouteKey) -> _Entry:
         entry = self._entries.get(key)
@@ -96,7 +129,10 @@ class LatencyRecorder:
             entry = self._entry(key)
             entry.sum_us += record_us(entry.histogram, elapsed_ns // 1000)
             if error:
-                entry.errors += 1
+                if self.faulted:
+                    entry.expected_errors += 1
+                else:
+                    entry.errors += 1
 
     def merge(self, other: LatencyRecorder) -> None:
         """Add every route of ``other`` into this recorder (lossless)."""
@@ -105,12 +141,13 @@ class LatencyRecorder:
         first, second = sorted((self._lock, other._lock), key=id)  # one order: no deadlock
         with first, second:
             for key, entry in other._entries.items():
-                self._add(key, entry.histogram, entry.errors, entry.sum_us)
+                self._add(key, entry.histogram, entry.errors, entry.expected_errors, entry.sum_us)
 
-    def _add(self, key: RouteKey, histogram: Any, errors: int, sum_us: int) -> None:
+    def _add(self, key: RouteKey, histogram: Any, errors: int, expected: int, sum_us: int) -> None:
         entry = self._entry(key)
         entry.histogram.add(histogram)
         entry.errors += errors
+        entry.expected_errors += expected
         entry.sum_us += sum_us
 
     def encode(self) -> dict[str, Any]:
@@ -122,8 +159,9 @@ class LatencyRecorder:
                     "method": key.method,
                     "route": key.route,
                     "errors": entry.errors,
+                    "expected_errors": entry.expected_errors,
                     "sum_us": entry.sum_us,
-                    "histogram": entry.histogram.encode().decode("ascii"),
+                    "histogram": encode_histogram(entry.histogram),
                 }
                 for key, entry in sorted(self._entries.items())
             ]
@@ -137,8 +175,9 @@ class LatencyRecorder:
         recorder = cls()
         for route in data["routes"]:
             key = RouteKey(route["service"], route["method"], route["route"])
-            histogram = HdrHistogram.decode(route["histogram"].encode("ascii"))
-            recorder._add(key, histogram, int(route["errors"]), int(route["sum_us"]))
+            histogram = decode_histogram(route["histogram"])
+            errors, expected = int(route["errors"]), int(route.get("expected_errors", 0))
+            recorder._add(key, histogram, errors, expected, int(route["sum_us"]))
         return recorder
 
     def total_requests(self) -> int:
@@ -147,17 +186,28 @@ class LatencyRecorder:
             return sum(e.histogram.get_total_count() for e in self._entries.values())
 
     def endpoint_rows(self) -> list[dict[str, Any]]:
-        """One row per route, sorted by (service, method, route), latencies in ms."""
+        """One row per route, sorted by (service, method, route), latencies in ms, with the
+        route's encoded histogram and exact latency sum (the contract's endpoints)."""
         with self._lock:
             entries = sorted(self._entries.items())
             return [
-                {
-                    "service": key.service,
-                    "method": key.method,
-                    "route": key.route,
-                    "count": entry.histogram.get_total_count(),
-                    "errors": entry.errors,
-                    **latency_summary(entry.histogram, entry.sum_us),
-                }
-                for key, entry in entries
+                endpoint_row(key, e.histogram, e.errors, e.expected_errors, e.sum_us)
+                for key, e in entries
             ]
+
+
+def endpoint_row(
+    key: RouteKey, histogram: Any, errors: int, expected: int, sum_us: int
+) -> dict[str, Any]:
+    """One route as the contract keeps it (also how a merge rebuilds a row)."""
+    return {
+        "service": key.service,
+        "method": key.method,
+        "route": key.route,
+        "count": histogram.get_total_count(),
+        "errors": errors,
+        "expected_errors": expected,
+        **latency_summary(histogram, sum_us),
+        "sum_us": sum_us,
+        "histogram": encode_histogram(histogram),
+    }

@@ -132,7 +132,12 @@ def seed_ids(request: pytest.FixtureRequest, sandbox: Sandbox) -> Mapping[str, A
 @pytest.fixture
 def sandbox_faults(request: pytest.FixtureRequest, sandbox: Sandbox) -> Iterator[SandboxFaults]:
     """Stop/start/restart components; whatever a test leaves stopped is started after it."""
-    faults = SandboxFaults(_session(request).fault)
+    session = _session(request)
+
+    def watch(faulted: bool) -> None:
+        session.record.latency.faulted = faulted
+
+    faults = SandboxFaults(session.fault, watch)
     yield faults
     faults.restore()
 

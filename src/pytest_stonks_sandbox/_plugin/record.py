@@ -8,7 +8,7 @@ from typing import Any
 
 from pytest_stonks_sandbox._contract.builder import RunFacts, environment
 from pytest_stonks_sandbox._core.errors import SandboxError
-from pytest_stonks_sandbox._measure.histograms import LatencyRecorder
+from pytest_stonks_sandbox._measure.histograms import HISTOGRAM_ENCODING, LatencyRecorder
 from pytest_stonks_sandbox._measure.memory import MemorySampler
 from pytest_stonks_sandbox._measure.stages import StageClock
 from pytest_stonks_sandbox._plugin.tally import Tally
@@ -37,7 +37,6 @@ class RunRecord:
         clock: StageClock,
         code: int,
         interrupted: bool,
-        budgets: list[dict[str, Any]],
     ) -> RunFacts:
         """The contract's input; `identity` is (run id, backend, namespace, image tag)."""
         run_id, backend, namespace, image_tag = identity
@@ -63,15 +62,16 @@ class RunRecord:
             ),
             kept=self.kept,
             tests=dict(self.tally.counts),
+            modules=self.tally.modules,
             failures=self.tally.failures,
             stages=clock.snapshot(),
             endpoints=self.latency.endpoint_rows(),
+            histogram_encoding=HISTOGRAM_ENCODING,
             requests_total=self.latency.total_requests(),
             memory=self.memory.summary() if self.memory else {},
             seed=self.seed.to_dict() if self.seed else None,
             load=self.load,
             pages=self.pages,
-            budgets=budgets,
             environment=environment(self.workers),
             artifacts=self.artifacts,
         )

@@ -14,21 +14,20 @@ from pytest_stonks_sandbox._backends.probes import http_json
 from pytest_stonks_sandbox._contract.builder import (
     EXIT_FAILED,
     EXIT_INFRA,
-    EXIT_PASSED,
     STAGES,
-    build_report,
     write_report,
 )
 from pytest_stonks_sandbox._contract.summary import summary_lines
 from pytest_stonks_sandbox._core.errors import ProvisionError, SandboxError
 from pytest_stonks_sandbox._core.jsonfile import write_json
 from pytest_stonks_sandbox._core.model import Endpoints, Sandbox
-from pytest_stonks_sandbox._measure.budgets import ApiValidation, breaches, evaluate_budgets
+from pytest_stonks_sandbox._measure.budgets import ApiValidation
 from pytest_stonks_sandbox._measure.memory import MemorySampler
 from pytest_stonks_sandbox._measure.routes import RouteTemplates
 from pytest_stonks_sandbox._measure.stages import StageClock
 from pytest_stonks_sandbox._plugin.record import RunRecord
 from pytest_stonks_sandbox._plugin.tally import SANDBOX_PROPERTY, add_report
+from pytest_stonks_sandbox._plugin.verdict import judge, read_baseline
 from pytest_stonks_sandbox._seeding import seeder
 from pytest_stonks_sandbox._settings.config import SandboxConfig
 
@@ -96,8 +95,10 @@ class SandboxSession:
         self.routes: dict[str, RouteTemplates] = {}
         self.test_lock: Path | None = controller.test_lock if controller else None
         self.document: dict[str, Any] | None = None
+        self.html_note: str | None = None  # the terminal's line about the HTML report
         self.frontend: Frontend | None = None
         self.evidence: Evidence | None = None
+        self.baseline = None if self.is_worker else read_baseline(cfg)
 
     # --- provisioning -------------------------------------------------------------------
     def progress(self, text: str) -> None:
@@ -149,7 +150,9 @@ class SandboxSession:
             seed_rows=summary.row_counts(),
         )
         self.routes = fetch_route_templates(endpoints)
-        self.record.memory = MemorySampler(backend.memory, self.cfg.memory_interval_s)
+        self.record.memory = MemorySampler(
+            backend.memory, self.cfg.memory_interval_s, backend.memory_measures
+        )
         self.record.memory.start()
         return self.sandbox
 
@@ -272,9 +275,6 @@ class SandboxSession:
         if record.infra_error is not None:
             code = EXIT_INFRA
         validation = ApiValidation(record.tally.sandbox_seconds, record.tally.sandbox_tests)
-        budgets = evaluate_budgets(self.clock.seconds(), record.load, api_validation=validation)
-        if self.cfg.enforce_budgets and breaches(budgets) and code == EXIT_PASSED:
-            code = EXIT_FAILED
         sandbox = self.sandbox
         identity = (
             sandbox.run_id if sandbox else self.cfg.run_id,
@@ -282,9 +282,26 @@ class SandboxSession:
             sandbox.namespace if sandbox else self.cfg.namespace,
             self.cfg.image_tag,
         )
-        self.document = build_report(record.facts(identity, self.clock, code, interrupted, budgets))
+        facts = record.facts(identity, self.clock, code, interrupted)
+        self.document = judge(self.cfg, facts, self.clock.seconds(), validation, self.baseline)
         write_report(self.cfg.results_path, self.document)
-        session.exitstatus = code
+        session.exitstatus = self.document["exit_code"]
+        self._write_html(self.document)
+
+    def _write_html(self, document: dict[str, Any]) -> None:
+        """The HTML report beside the contract; a report that cannot be written is said on the
+        terminal and never changes the run's exit code."""
+        path = self.cfg.html_path
+        if path is None:
+            return
+        from pytest_stonks_sandbox._report.files import write_html  # Jinja2 only when asked for
+
+        try:
+            write_html(document, path, self.cfg.results_path.parent)
+        except Exception as exc:  # the report is a view of the contract: never fail the run
+            self.html_note = f"report: not written to {path}: {type(exc).__name__}: {exc}"
+        else:
+            self.html_note = f"report: {path}"
 
     def _teardown(self, code: int) -> None:
         if self.backend is None:
@@ -327,7 +344,8 @@ class SandboxSession:
         if self.document is None:
             return
         terminalreporter.section("stonks sandbox")
-        for line in summary_lines(self.document, str(self.cfg.results_path)):
+        notes = [self.html_note] if self.html_note else []
+        for line in summary_lines(self.document, str(self.cfg.results_path), notes):
             terminalreporter.write_line(line)
 
 

@@ -17,6 +17,7 @@ class Tally:
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
+        self.modules: dict[str, Counter[str]] = {}  # the same counters per test module
         self.failures: list[dict[str, Any]] = []  # nodeid, when, message (+ logs at the end)
         self.sandbox_seconds = 0.0  # setup, call and teardown of the tests that use the sandbox
         self.sandbox_tests = 0
@@ -41,7 +42,7 @@ class Tally:
             self.sandbox_tests += when == "call"
         if when == "collect":
             if outcome == "failed":
-                self.counts["errors"] += 1
+                self._count(nodeid, "errors")
                 self._fail(nodeid, when, message)
             return
         if when == "call":
@@ -52,11 +53,16 @@ class Tally:
             counted = "xfailed" if xfail else "skipped"
         else:
             return
-        self.counts[counted] += 1
+        self._count(nodeid, counted)
         if when != "teardown":
-            self.counts["total"] += 1
+            self._count(nodeid, "total")
         if outcome == "failed":
             self._fail(nodeid, when, message)
+
+    def _count(self, nodeid: str, counter: str) -> None:
+        self.counts[counter] += 1
+        module = nodeid.split("::", 1)[0]
+        self.modules.setdefault(module, Counter())[counter] += 1
 
     def _fail(self, nodeid: str, when: str, message: str) -> None:
         self.failures.append({"nodeid": nodeid, "when": when, "message": message})

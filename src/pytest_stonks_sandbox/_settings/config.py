@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from pytest_stonks_sandbox._settings.options import (
     ARTIFACTS_POLICIES,
     BACKENDS,
+    DEFAULT_HTML,
     KEEP_POLICIES,
     ArtifactsPolicy,
     BackendName,
@@ -33,6 +34,7 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 T = TypeVar("T")
+N = TypeVar("N", int, float)
 
 
 class OptionError(ValueError):
@@ -66,6 +68,11 @@ class SandboxConfig:
     gc_only: bool = False
     browser: str = ""
     artifacts: ArtifactsPolicy = "on-failure"
+    baseline: Path | None = None
+    regression_tolerance: float = 0.25
+    regression_floor_ms: float = 2.0
+    regression_min_samples: int = 30
+    html_path: Path | None = None
 
     @property
     def run_dir(self) -> Path:
@@ -132,14 +139,27 @@ def _choice(choices: tuple[T, ...]) -> Callable[[Any, str], T]:
     return convert
 
 
-def _positive_float(value: Any, where: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise OptionError(f"{where}: {value!r} is not a number of seconds.") from None
-    if not number > 0:
-        raise OptionError(f"{where}: {value!r} must be greater than 0 seconds.")
-    return number
+def _bounded(
+    parse: Callable[[str], N], what: str, lowest: float, above: bool, bound: str
+) -> Callable[[Any, str], N]:
+    """A converter of numbers: `parse`d, then at least `lowest` (greater, when `above`)."""
+
+    def convert(value: Any, where: str) -> N:
+        try:
+            number = parse(str(value).strip())
+        except ValueError:
+            raise OptionError(f"{where}: {value!r} is not {what}.") from None
+        if not (number > lowest if above else number >= lowest):  # NaN fails both
+            raise OptionError(f"{where}: {value!r} must be {bound}.")
+        return number
+
+    return convert
+
+
+_positive_float = _bounded(float, "a number of seconds", 0, True, "greater than 0 seconds")
+_ratio = _bounded(float, "a ratio (e.g. 0.25 for 25 %)", 0, True, "greater than 0 (0.25: 25 %)")
+_milliseconds = _bounded(float, "a number of milliseconds", 0, False, "0 ms or more")
+_count = _bounded(int, "a whole number", 1, False, "1 or more")
 
 
 def _boolean(value: Any, where: str) -> bool:
@@ -188,6 +208,9 @@ CONVERTERS: Mapping[ValueType, Callable[[Any, str], Any]] = {
     "run-id": _run_id,
     "namespace": _namespace,
     "bool-or-path": _text,  # 1/0 or a path: `resolve` tells them apart
+    "ratio": _ratio,
+    "milliseconds": _milliseconds,
+    "count": _count,
 }
 
 
@@ -226,6 +249,7 @@ def resolve(
             "--image-tag: the kubernetes backend needs the tag of the service images "
             "(e.g. --image-tag 1.4.2, or STONKS_SANDBOX_IMAGE_TAG)."
         )
+    results_path = _path(sources.value("results"), rootdir)
     return SandboxConfig(
         enabled=enabled or reuse,
         backend=backend,
@@ -235,7 +259,7 @@ def resolve(
         keep=keep,
         state_file=state_file,
         reuse=reuse,
-        results_path=_path(sources.value("results"), rootdir),
+        results_path=results_path,
         timeout_s=sources.value("timeout", backend),
         memory_interval_s=sources.value("memory-interval", backend),
         enforce_budgets=sources.value("enforce-budgets"),
@@ -244,7 +268,28 @@ def resolve(
         gc_only=gc_only,
         browser=sources.value("browser"),
         artifacts=sources.value("artifacts"),
+        baseline=_path(baseline, rootdir) if (baseline := sources.value("baseline")) else None,
+        regression_tolerance=sources.value("regression-tolerance"),
+        regression_floor_ms=sources.value("regression-floor"),
+        regression_min_samples=sources.value("regression-min-samples"),
+        html_path=_html_path(sources, cli, results_path, rootdir),
     )
+
+
+def _html_path(
+    sources: Sources, cli: Mapping[str, Any], results_path: Path, rootdir: Path
+) -> Path | None:
+    """Where the HTML report goes: `--sandbox-html` alone (or 1 from the environment, ini or
+    table) means beside the contract; any other text is a path; unset or 0 means none."""
+    value: str | None = sources.value("html")
+    if value is None:
+        return None
+    if cli.get("html") is None:
+        meaning = _boolean_or_path(value)
+        if meaning is False:
+            return None
+        value = "" if meaning else value
+    return _path(value, rootdir) if value else results_path.parent / DEFAULT_HTML
 
 
 def _boolean_or_path(value: str) -> bool | None:

@@ -20,22 +20,15 @@ KEEP_POLICIES: tuple[KeepPolicy, ...] = get_args(KeepPolicy)
 ARTIFACTS_POLICIES: tuple[ArtifactsPolicy, ...] = get_args(ArtifactsPolicy)
 DEFAULT_STATE_FILE = ".stonks-sandbox/state.json"
 DEFAULT_RESULTS = "inttest-results.json"
+DEFAULT_HTML = "inttest-report.html"
 
 #: How an option is given: a switch, a value, a value given or not (`--sandbox-reuse [FILE]`).
 Kind = Literal["flag", "value", "optional"]
 #: What a value is: resolved and checked by `config.resolve` according to this.
 ValueType = Literal[
-    "bool",
-    "text",
-    "path",
-    "seconds",
-    "backend",
-    "keep",
-    "run-id",
-    "namespace",
-    "bool-or-path",
-    "artifacts",
-]
+    "bool", "text", "path", "seconds", "backend", "keep", "run-id", "namespace", "bool-or-path",
+    "ratio", "milliseconds", "count", "artifacts",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -114,6 +107,11 @@ OPTIONS: tuple[Option, ...] = (
            "the results contract; write it with '=' (--results=PATH): pytest takes a separate "
            "value that names an existing file into its rootdir choice",
            default=DEFAULT_RESULTS, metavar="PATH"),
+    Option("html", "--sandbox-html", "STONKS_SANDBOX_HTML", "sandbox_html", "html",
+           "bool-or-path",
+           f"write the HTML report of the contract too, on every path the contract is written "
+           f"(no value: {DEFAULT_HTML} beside the contract; the environment, ini and table "
+           "take 1 or a path)", default_doc="off", kind="optional", metavar="PATH"),
     # Pulling images and scheduling pods takes longer than starting local processes.
     Option("timeout", "--sandbox-timeout", "STONKS_SANDBOX_TIMEOUT", "sandbox_timeout", "timeout",
            "seconds", "readiness timeout per component", default=60.0,
@@ -124,8 +122,28 @@ OPTIONS: tuple[Option, ...] = (
            default=1.0, kubernetes_default=5.0, metavar="SECONDS"),
     Option("enforce-budgets", "--sandbox-enforce-budgets", "STONKS_SANDBOX_ENFORCE_BUDGETS",
            "sandbox_enforce_budgets", "enforce-budgets", "bool",
-           "a breached speed budget (seed < 30 s, API validation < 60 s, pipeline < 10 min, "
-           "load P95 < 2 s, load errors < 5 %) fails the run", default=False, kind="flag"),
+           "a breached budget (seed < 30 s, API validation < 60 s, pipeline < 10 min, "
+           "load P95 < 2 s, load errors < 5 %, and [tool.stonks-sandbox.budgets]) or a "
+           "regression against --sandbox-baseline fails the run", default=False, kind="flag"),
+    Option("baseline", "--sandbox-baseline", "STONKS_SANDBOX_BASELINE", "sandbox_baseline",
+           "baseline", "path",
+           "an earlier contract to compare this run with: routes' p95/p99, stage seconds, "
+           "memory peaks (regressions fail the run with --sandbox-enforce-budgets)",
+           default="", default_doc="none", metavar="CONTRACT"),
+    Option("regression-tolerance", "--sandbox-regression-tolerance",
+           "STONKS_SANDBOX_REGRESSION_TOLERANCE", "sandbox_regression_tolerance",
+           "regression-tolerance", "ratio",
+           "how much worse than the baseline a figure may be (0.25: 25 %)", default=0.25,
+           metavar="RATIO"),
+    Option("regression-floor", "--sandbox-regression-floor", "STONKS_SANDBOX_REGRESSION_FLOOR",
+           "sandbox_regression_floor", "regression-floor", "milliseconds",
+           "latency differences at most this many ms are never regressions", default=2.0,
+           metavar="MS"),
+    Option("regression-min-samples", "--sandbox-regression-min-samples",
+           "STONKS_SANDBOX_REGRESSION_MIN_SAMPLES", "sandbox_regression_min_samples",
+           "regression-min-samples", "count",
+           "a route with fewer requests on either side is inconclusive, never a regression",
+           default=30, metavar="N"),
     Option("browser", "--sandbox-browser", "STONKS_SANDBOX_BROWSER", "sandbox_browser", "browser",
            "text", "the Chromium binary that checks the frontend pages",
            default="", default_doc="chromium-headless-shell, else chromium, on PATH",

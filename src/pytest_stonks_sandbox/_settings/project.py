@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_stonks_sandbox._core.errors import ConfigError
+from pytest_stonks_sandbox._settings.budgetspec import BudgetSpec, parse_budgets
 from pytest_stonks_sandbox._settings.options import TABLE_KEYS
 
 TABLE = "tool.stonks-sandbox"
@@ -31,6 +32,23 @@ class ServiceSpec:
     env: Mapping[str, str] = field(default_factory=dict)
 
 
+#: Reference 004's category weights, the defaults of `[tool.stonks-sandbox.categories]`.
+DEFAULT_WEIGHTS: Mapping[str, float] = {
+    "performance": 25, "reliability": 25, "security": 20, "scalability": 15,
+    "monitoring": 10, "data_integrity": 20, "configuration": 5,
+}  # fmt: skip
+DEFAULT_GATE_THRESHOLD = 70.0
+
+
+@dataclass(frozen=True)
+class Category:
+    """Test modules scored together by the promotion gate (globs relative to the rootdir)."""
+
+    name: str
+    weight: float
+    modules: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class ProjectConfig:
     """The sandbox declaration of a project; paths are absolute."""
@@ -50,6 +68,9 @@ class ProjectConfig:
     binaries: Mapping[str, str] = field(default_factory=dict)
     ports: Mapping[str, int] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+    budgets: tuple[BudgetSpec, ...] = ()
+    categories: tuple[Category, ...] = ()
+    gate_threshold: float = DEFAULT_GATE_THRESHOLD
 
     def seed_constants(self) -> dict[str, Any]:
         """The UPPER_CASE constants of the seed_ids module (empty when none is declared)."""
@@ -124,7 +145,44 @@ def parse_project(table: Mapping[str, Any], root: Path, source: str = TABLE) -> 
         binaries=_string_table(table.get("binaries", {}), "binaries", where),
         ports=dict(ports),
         options={k: table[k] for k in sorted(TABLE_KEYS) if k in table},
+        budgets=parse_budgets(table.get("budgets", {}), where),
+        categories=_parse_categories(table.get("categories", {}), where),
+        gate_threshold=_gate_threshold(table.get("gate", {}), where),
     )
+
+
+def _parse_categories(table: Any, where: str) -> tuple[Category, ...]:
+    """`name = ["glob", ...]` (reference 004's weight) or `name = {modules = [...], weight = N}`."""
+    if not isinstance(table, dict):
+        raise ConfigError(
+            where, "'categories' must be a table.", "[tool.stonks-sandbox.categories]"
+        )
+    categories = []
+    for name, value in table.items():
+        spec = value if isinstance(value, dict) else {"modules": value}
+        modules, weight = spec.get("modules"), spec.get("weight", DEFAULT_WEIGHTS.get(name))
+        if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
+            raise ConfigError(
+                where, f"category {name!r} needs a list of test module globs.",
+                f'{name} = ["tests/integration/test_x.py"]',
+            )  # fmt: skip
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
+            raise ConfigError(
+                where, f"category {name!r} needs a weight (a number, 0 or more).",
+                f"{name} = {{ modules = [...], weight = 10 }}; reference 004's categories "
+                f"({', '.join(DEFAULT_WEIGHTS)}) have one by default.",
+            )  # fmt: skip
+        categories.append(Category(str(name), float(weight), tuple(modules)))
+    return tuple(categories)
+
+
+def _gate_threshold(table: Any, where: str) -> float:
+    threshold = table.get("threshold", DEFAULT_GATE_THRESHOLD) if isinstance(table, dict) else None
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        raise ConfigError(where, "'gate.threshold' must be a score 0..100.", "threshold = 70")
+    if not 0 <= threshold <= 100:
+        raise ConfigError(where, "'gate.threshold' must be a score 0..100.", "threshold = 70")
+    return float(threshold)
 
 
 def _parse_service(name: str, spec: Any, root: Path, where: str) -> ServiceSpec:

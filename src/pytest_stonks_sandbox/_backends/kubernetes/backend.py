@@ -39,6 +39,7 @@ from pytest_stonks_sandbox._backends.parallel import raise_first
 from pytest_stonks_sandbox._backends.probes import http_status, redis_ping
 from pytest_stonks_sandbox._core.errors import ComponentCrashed, ReadinessError
 from pytest_stonks_sandbox._core.model import Endpoints
+from pytest_stonks_sandbox._measure.memory import MemoryMeasure
 from pytest_stonks_sandbox._seeding import seeder as seeding
 from pytest_stonks_sandbox._settings.project import ProjectConfig
 
@@ -269,6 +270,9 @@ class KubernetesBackend:
 
     def memory(self) -> Mapping[str, int]:
         return self.probe() if self.probe is not None else {}
+
+    def memory_measures(self) -> Mapping[str, MemoryMeasure]:
+        return self.probe.measures() if self.probe is not None else {}
 
     def _restart_counts(self, pods: list[Any]) -> dict[str, int]:
         counts: dict[str, int] = {}

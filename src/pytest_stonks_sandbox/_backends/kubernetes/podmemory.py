@@ -14,7 +14,12 @@ from typing import Any
 
 from pytest_stonks_sandbox._backends.kubernetes import api
 from pytest_stonks_sandbox._backends.kubernetes.cluster import Namespace, component_of, is_ready
-from pytest_stonks_sandbox._measure.memory import parse_k8s_quantity
+from pytest_stonks_sandbox._measure.memory import (
+    CGROUP_USAGE,
+    METRICS_WORKING_SET,
+    MemoryMeasure,
+    parse_k8s_quantity,
+)
 
 METRICS_GROUP, METRICS_VERSION = "metrics.k8s.io", "v1beta1"
 CGROUP_COMMAND = [
@@ -48,7 +53,7 @@ class PodMemoryProbe:
     """``{component: bytes}`` for the namespace's Ready pods (summed when there are several).
 
     :attr:`sources` tells, per component, where the last figure came from: "metrics" or
-    "cgroup".
+    "cgroup" (:meth:`measures` says it as the contract does).
     """
 
     def __init__(self, namespace: Namespace) -> None:
@@ -75,6 +80,14 @@ class PodMemoryProbe:
                 with self._lock:
                     self.sources[component] = source
         return totals
+
+    def measures(self) -> dict[str, MemoryMeasure]:
+        """Per component, what its last figure measured and where it was read."""
+        with self._lock:
+            return {
+                component: METRICS_WORKING_SET if source == "metrics" else CGROUP_USAGE
+                for component, source in self.sources.items()
+            }
 
     def _metrics(self) -> dict[str, int]:
         """PodMetrics of the namespace by pod name; {} when the API is absent or not ready."""

@@ -22,7 +22,7 @@ from pytest_stonks_sandbox._backends.parallel import raise_first
 from pytest_stonks_sandbox._core.errors import ConfigError, TeardownError
 from pytest_stonks_sandbox._core.model import Endpoints
 from pytest_stonks_sandbox._core.s3 import S3_REGION
-from pytest_stonks_sandbox._measure.memory import process_tree_rss
+from pytest_stonks_sandbox._measure.memory import PROCESS_PSS, MemoryMeasure, process_tree_pss
 from pytest_stonks_sandbox._settings.project import ProjectConfig
 
 
@@ -190,7 +190,10 @@ class LocalBackend:
         return {c.name: round(c.ready_s, 4) for c in self.components if c.ready_s is not None}
 
     def memory(self) -> Mapping[str, int]:
-        return {c.name: process_tree_rss(c.pid) for c in self.components if c.pid is not None}
+        return {c.name: process_tree_pss(c.pid) for c in self.components if c.pid is not None}
+
+    def memory_measures(self) -> Mapping[str, MemoryMeasure]:
+        return {c.name: PROCESS_PSS for c in self.components}
 
     def check_alive(self) -> None:
         for component in self.components:
