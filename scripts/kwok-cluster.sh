@@ -349,12 +349,14 @@ options:
   enableMetricsServer: true
   metricsServerManifests:
     - $manifest_url
-  # Created by the tests at run time: port-forward targets, per-pod resource usage, and exec
-  # run on this machine (the Kubernetes backend's cgroup memory fallback reads a file by exec).
+  # Created by the tests at run time: port-forward targets, per-pod resource usage, exec run
+  # on this machine (the Kubernetes backend's cgroup memory fallback reads a file by exec), and
+  # pod logs served from files (the failure bundle reads every pod's log).
   enableCRDs:
     - ClusterPortForward
     - ClusterResourceUsage
     - ClusterExec
+    - ClusterLogs
 componentsPatches:
   # The API server reaches "the kubelet" (kwok-controller) for port-forward, logs and exec.
   # Its default address order starts with Hostname, which would mean a DNS lookup of the node

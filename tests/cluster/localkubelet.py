@@ -13,7 +13,11 @@ pod's namespace and name makes them exactly as specific:
 
 - ClusterPortForward per pod: the pod's container ports -> 127.0.0.1:<port of its process>;
 - ClusterResourceUsage per pod, from ``set_memory``;
-- ClusterExec per namespace, only if the cluster serves the kind (``exec_supported``).
+- ClusterExec per namespace, only if the cluster serves the kind (``exec_supported``);
+- ClusterLogs per pod, if the cluster serves the kind (``logs_supported``): kwok answers the
+  API's pod log requests from a file in the CRI log format, which a pump thread writes from
+  the process's own log (every line, as ``<RFC 3339 time> stdout F <line>``), as a container
+  runtime would.
 
 Every object carries the label ``stonks-sandbox/local-kubelet=<namespace>``. A component keeps
 one loopback port across pod restarts, the way a Service keeps its ClusterIP, so the cluster
@@ -80,7 +84,13 @@ OWNER_LABEL = "stonks-sandbox/local-kubelet"
 FINALIZER = "stonks-sandbox/local-process"
 SETTINGS_CONFIGMAP = "stonks-sandbox-settings"
 FORWARDS, USAGES, EXECS = "clusterportforwards", "clusterresourceusages", "clusterexecs"
-KINDS = {FORWARDS: "ClusterPortForward", USAGES: "ClusterResourceUsage", EXECS: "ClusterExec"}
+LOGS = "clusterlogs"
+KINDS = {
+    FORWARDS: "ClusterPortForward", USAGES: "ClusterResourceUsage", EXECS: "ClusterExec",
+    LOGS: "ClusterLogs",
+}  # fmt: skip
+CRI_LOG = "container.cri.log"  # in the pod's run directory
+PUMP_S = 0.02  # a container runtime copies output at once: lag as little as that
 WATCH_S = 2  # server-side watch timeout: also how long stop() may wait for the watch thread
 JOIN_S = 10.0  # how long stop() waits for start threads once their processes are killed
 API_TIMEOUT_S = 15.0
@@ -115,6 +125,7 @@ class _Pod:
     port: int
     run: RunDir
     process: ManagedProcess | None = None
+    pumped: int = 0  # bytes of the process's log copied into its CRI log
     state: str = "starting"  # starting -> running | failed; released once deleted
     error: str = ""
     released: bool = False
@@ -163,6 +174,8 @@ class LocalKubelet:
         self.core = client.CoreV1Api(self._api)
         self.custom = client.CustomObjectsApi(self._api)
         self.exec_supported = False
+        self.logs_supported = False
+        self._pump: threading.Thread | None = None
         self.errors: list[str] = []
         self._kinds: set[str] = set()
         self._pods: dict[str, _Pod] = {}
@@ -203,10 +216,16 @@ class LocalKubelet:
                 # No workDir/envs: a command runs as kwok runs, on this machine.
                 self._apply(EXECS, f"localkubelet.{self.namespace}", {"execs": [{"local": {}}]})
                 self.exec_supported = True
+            self.logs_supported = LOGS in self._kinds
             self._watcher = threading.Thread(
                 target=self._watch, name=f"localkubelet-{self.namespace}", daemon=True
             )
             self._watcher.start()
+            if self.logs_supported:
+                self._pump = threading.Thread(
+                    target=self._pump_logs, name=f"localkubelet-logs-{self.namespace}", daemon=True
+                )
+                self._pump.start()
         except BaseException:
             self.stop()
             raise
@@ -250,6 +269,8 @@ class LocalKubelet:
                     )
             if self._watcher is not None:
                 self._watcher.join(timeout=WATCH_S + API_TIMEOUT_S)
+            if self._pump is not None:
+                self._pump.join(timeout=WATCH_S)
             self._api.close()
             self._stream_api.close()
         self._stopped = True
@@ -439,6 +460,7 @@ class LocalKubelet:
             env = self._retry(entry, deadline, lambda: self._resolve_env(entry.pod))
             env = self._rewrite_addresses(entry, env, deadline)
             entry.run.create("localkubelet")
+            (entry.run.path / CRI_LOG).touch(mode=0o600)
             process = self._make_process(entry, env)
             process.prepare()
             with self._cond:
@@ -456,6 +478,10 @@ class LocalKubelet:
                 if entry.released:  # stop() may already have deleted our kwok objects
                     raise _Aborted
             self._apply(FORWARDS, self._object_name(entry), self._forward_spec(entry))
+            if self.logs_supported:
+                logs = [{"logsFile": str(entry.run.path / CRI_LOG)}]  # every container
+                self._apply(LOGS, self._object_name(entry), {"selector": self._selector(entry),
+                                                              "logs": logs})  # fmt: skip
             self._probe_forward(entry, deadline)
             with self._cond:
                 if entry.released:
@@ -488,7 +514,7 @@ class LocalKubelet:
             self._stop_process(entry)
             self._let_go(entry)
             name = self._object_name(entry)
-            for plural in (FORWARDS, USAGES):
+            for plural in (FORWARDS, USAGES, LOGS):
                 if plural in self._kinds:
                     self._delete(plural, name)
             entry.run.remove()
@@ -713,6 +739,35 @@ class LocalKubelet:
     def _buckets(self) -> tuple[str, ...]:
         """The buckets of ConfigMap stonks-sandbox-settings (what the s3-buckets Job creates)."""
         return tuple(self._config_map(SETTINGS_CONFIGMAP, True).get("BUCKETS", "").split())
+
+    # --- pod logs -----------------------------------------------------------------------------
+    def _pump_logs(self) -> None:
+        """Copy each running process's new log lines into its pod's CRI log, until stop()."""
+        while not self._stopping.wait(PUMP_S):
+            with self._cond:
+                entries = [e for e in self._pods.values() if e.process is not None]
+            for entry in entries:
+                with contextlib.suppress(OSError, AttributeError):
+                    self._pump_one(entry)
+
+    def _pump_one(self, entry: _Pod) -> None:
+        process = entry.process
+        if process is None:
+            return
+        with open(process.log_path, "rb") as raw:
+            if os.fstat(raw.fileno()).st_size <= entry.pumped:
+                return
+            raw.seek(entry.pumped)
+            data = raw.read()
+        end = data.rfind(b"\n") + 1  # whole lines only
+        if end == 0:
+            return
+        seconds, nanos = divmod(time.time_ns(), 1_000_000_000)
+        stamp = f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{nanos:09d}Z".encode()
+        lines = b"".join(stamp + b" stdout F " + line + b"\n" for line in data[:end].splitlines())
+        with open(entry.run.path / CRI_LOG, "ab") as cri:
+            cri.write(lines)
+        entry.pumped += end
 
     # --- kwok objects -------------------------------------------------------------------------
     def _object_name(self, entry: _Pod) -> str:
@@ -942,8 +997,9 @@ async def _ensure_role(server: PostgresServer, env: Mapping[str, str]) -> None:
     if user == ADMIN_USER:
         return
     conn = await asyncpg.connect(
-        host=str(server.socket_dir), port=server.port, user=ADMIN_USER, database="postgres"
-    )
+        host=str(server.socket_dir), port=server.port, user=ADMIN_USER,
+        password=server.password, database="postgres",
+    )  # fmt: skip
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", user)
         verb = "ALTER" if exists else "CREATE"

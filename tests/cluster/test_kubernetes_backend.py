@@ -25,10 +25,12 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from pytest_stonks_sandbox._backends.attach import AttachBackend
+from pytest_stonks_sandbox._backends.kubernetes import cluster as cluster_module
 from pytest_stonks_sandbox._backends.kubernetes.backend import KubernetesBackend
+from pytest_stonks_sandbox._backends.kubernetes.cluster import Namespace
 from pytest_stonks_sandbox._backends.kubernetes.manifests import MANAGED_BY, OWNER_ANNOTATION
 from pytest_stonks_sandbox._backends.kubernetes.sweep import sweep_namespaces
-from pytest_stonks_sandbox._core.errors import ReadinessError
+from pytest_stonks_sandbox._core.errors import ReadinessError, TeardownError
 from pytest_stonks_sandbox._core.jsonfile import write_json
 from pytest_stonks_sandbox._seeding import seeder as seeding
 from pytest_stonks_sandbox._settings.config import base_dir
@@ -444,6 +446,88 @@ def test_provisioning_failure_is_exit_2_with_the_component_named(
     assert "does not answer" in contract["infra_error"]["message"]
     assert "readiness failed for" in run.stdout + run.stderr
     assert _namespace_gone(client.CoreV1Api(kwok_cluster.api), namespace, timeout=5)
+
+
+FAILING_ON_KUBERNETES = """
+import json, pathlib
+
+MISSING = "00000000-0000-4000-a100-000000000999"
+
+async def test_a_company_that_is_not_there(query_client, sandbox):
+    secrets = pathlib.Path(__file__).with_name("secrets.json")
+    secrets.write_text(json.dumps(sandbox.endpoints.secrets()))
+    response = await query_client.get(f"/api/companies/{MISSING}")
+    assert response.status_code == 200, "the company is missing"
+"""
+
+
+def test_a_failed_test_leaves_pod_logs_events_and_its_own_lines(
+    kwok_cluster: Cluster, tmp_path: Path
+) -> None:
+    namespace = f"stonks-inttest-evid-{uuid.uuid4().hex[:6]}"
+    results = tmp_path / "inttest-results.json"
+    (tmp_path / "test_evidence_k8s.py").write_text(FAILING_ON_KUBERNETES)
+    with _kubelet(kwok_cluster, namespace) as kubelet:
+        assert kubelet.logs_supported
+        run = _run_pipeline(
+            kwok_cluster.kubeconfig, namespace, results, "-c", str(REPO / "pyproject.toml"),
+            "--rootdir", str(REPO), str(tmp_path / "test_evidence_k8s.py"), timeout=300,
+        )  # fmt: skip
+    tail = run.stdout[-3000:] + run.stderr[-2000:]
+    assert run.returncode == 1, tail
+    contract = _contract(results)
+    (failure,) = contract["failures"]
+    logs = failure["logs"]
+    lines = [json.loads(entry["line"]) for entry in logs["lines"]]
+    bundle = Path(contract["artifacts"]["bundle"])
+    seen = {p.relative_to(bundle).as_posix(): p.read_text()[-400:] for p in bundle.rglob("*.*")
+            if "query-api" in p.as_posix() or p.suffix == ".txt"}  # fmt: skip
+    assert {entry["component"] for entry in logs["lines"]} == {"query-api"}, (logs, seen)
+    requests = [line for line in lines if line["msg"] == "request"]
+    assert [(r["route"], r["status"]) for r in requests] == [("/api/companies/{company_id}", 404)]
+    assert {line["trace_id"] for line in lines} == {logs["trace_id"]}
+    files = {entry["path"] for entry in contract["artifacts"]["files"]}
+    pods = {path.split("/")[2] for path in files if path.startswith("kubernetes/pods/")}
+    assert {"kubernetes/events.json"} <= files
+    assert len([pod for pod in pods if pod.startswith(("postgres", "redis", "query-api"))]) >= 3
+    (query_log,) = [p for p in files if p.startswith("kubernetes/pods/query-api") and
+                    p.endswith("/query-api.log")]  # fmt: skip
+    assert logs["trace_id"] in (bundle / query_log).read_text()
+    events = json.loads((bundle / "kubernetes" / "events.json").read_text())
+    reasons = {event["reason"] for event in events}
+    assert reasons & {"Scheduled", "SuccessfulCreate", "ScalingReplicaSet"}, reasons
+    statuses = [p for p in files if p.endswith("/status.json")]
+    assert statuses and all(json.loads((bundle / p).read_text())["phase"] for p in statuses)
+    secrets = json.loads((tmp_path / "secrets.json").read_text())
+    assert len(secrets) == 5
+    for path in [*bundle.rglob("*.log"), *bundle.rglob("*.json"), results]:
+        assert not [secret for secret in secrets if secret in path.read_text()], path
+    assert _namespace_gone(client.CoreV1Api(kwok_cluster.api), namespace, timeout=5)
+
+
+HOLD = "stonks-sandbox.test/hold"
+
+
+def test_a_slow_namespace_deletion_records_what_blocks_it(
+    kwok_cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = f"stonks-inttest-slow-{uuid.uuid4().hex[:6]}"
+    core = client.CoreV1Api(kwok_cluster.api)
+    ns = Namespace(kwok_cluster.api, name)
+    ns.create({"metadata": {"name": name}})
+    held = client.V1ConfigMap(metadata=client.V1ObjectMeta(name="held", finalizers=[HOLD]))
+    core.create_namespaced_config_map(name, held)
+    monkeypatch.setattr(cluster_module, "SLOW_DELETE_S", 1.0)
+    try:
+        with pytest.raises(TeardownError) as raised:
+            ns.delete(timeout_s=20)
+        assert ns.blocking is not None and ns.blocking["phase"] == "Terminating"
+        conditions = {c["type"]: c for c in ns.blocking["conditions"]}
+        assert HOLD in conditions["NamespaceFinalizersRemaining"]["message"], conditions
+        assert HOLD in str(raised.value)  # the teardown error says what blocks it
+    finally:
+        core.patch_namespaced_config_map("held", name, {"metadata": {"finalizers": None}})
+    assert _namespace_gone(core, name, timeout=30)
 
 
 def test_runner_job_manifests_are_accepted_and_the_job_completes(

@@ -246,6 +246,21 @@ def test_port_forward_reaches_the_service(
     ]
 
 
+def test_pod_logs_are_the_processes_output(kwok_sandbox: Sandbox) -> None:
+    """The API's pods/log of the service pod (kwok reads the CRI log LocalKubelet writes) holds
+    the JSON line of the /ready request above, as the service wrote it."""
+    assert kwok_sandbox.kubelet.logs_supported
+    pod = _pod(kwok_sandbox.core, kwok_sandbox.namespace, SERVICE)
+    deadline = time.monotonic() + 10
+    ready: list[dict[str, object]] = []
+    while not ready and time.monotonic() < deadline:
+        text = kwok_sandbox.core.read_namespaced_pod_log(pod, kwok_sandbox.namespace)
+        lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+        ready = [line for line in lines if line.get("path") == "/ready"]
+        time.sleep(0.2)
+    assert ready and ready[-1]["status"] == 200 and ready[-1]["service"] == SERVICE
+
+
 def test_redis_through_port_forward(kwok_sandbox: Sandbox) -> None:
     pod = _pod(kwok_sandbox.core, kwok_sandbox.namespace, "redis")
     reply = _redis_ping(
@@ -366,6 +381,7 @@ def test_stop_leaves_no_process_and_no_kwok_object(
     selector = f"{OWNER_LABEL}={kwok_sandbox.namespace}"
     plurals = ["clusterportforwards", "clusterresourceusages"]
     plurals += ["clusterexecs"] if kwok_sandbox.kubelet.exec_supported else []
+    plurals += ["clusterlogs"] if kwok_sandbox.kubelet.logs_supported else []
     for plural in plurals:
         left = json_object(
             custom.list_cluster_custom_object(

@@ -227,7 +227,9 @@ def _evidence(document: dict[str, Any], directory: Path) -> None:
     document["failures"] = [{
         "nodeid": "tests/integration/test_resilience.py::test_postgres_restart",
         "when": "call", "message": "AssertionError: 503 != 200\n  while PostgreSQL restarted",
-        "logs": [str(log)],
+        "logs": {"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "omitted_lines": 3,
+                 "lines": [{"component": "query-api", "line": '{"msg":"request","status":503}'}],
+                 "full_logs": str(log)},
     }]  # fmt: skip
     document["artifacts"] = {"bundle": str(bundle)}
     document["tests"]["failed"] = 1

@@ -125,6 +125,9 @@ def test_screenshots_are_embedded_up_to_the_cap_and_linked_above(tmp_path: Path)
     html = render_html(document, assets)
     assert html.count('<img class="thumb"') == 1
     assert 'href="../evidence/query-api.log"' in html and 'href="../evidence/bundle.tar.gz"' in html
+    # the failure shows its own server lines (escaped), links its full logs and the bundle
+    assert "Server log lines of this test" in html and "3 more in the full logs" in html
+    assert "query-api | {&#34;msg&#34;:&#34;request&#34;,&#34;status&#34;:503}" in html
 
 
 # --- reading contracts and the report command --------------------------------------------

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 from sandbox_helpers import INFRA, SERVICE, Inner, alive, run_dirs
@@ -31,7 +32,9 @@ def test_keep_reuse_gc(inner: Inner) -> None:
     assert doc["kept"]["state_file"] == str(state_file)
     kept.stdout.fnmatch_lines(["sandbox kept: state *state.json; attach with --sandbox-reuse*"])
     state = json.loads(state_file.read_text())
+    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600  # it holds every credential
     run_dir = Path(state["run_dir"])
+    assert stat.S_IMODE(run_dir.stat().st_mode) & 0o067 == 0
     assert state["run_id"] == doc["run_id"] == run_dir.name
     assert run_dir.is_dir() and json.loads((run_dir / "run.json").read_text())["kept"] is True
     records = inner.seen_pids()

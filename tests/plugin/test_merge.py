@@ -100,6 +100,20 @@ def test_tests_stages_memory_and_budgets_combine() -> None:
     assert merged["gate"]["decision"] == "not_ready"
     assert [b["kind"] for b in merged["gate"]["blockers"]][:1] == ["failed_test"]
     assert [m["path"] for m in merged["merged_from"]] == ["s0.json", "s1.json", "s2.json"]
+    assert merged["artifacts"] == {"bundle": None, "shard_bundles": []}
+
+
+def test_each_shards_bundle_is_listed() -> None:
+    shards = [(f"s{i}.json", _shard(i, _samples(i), failed=1)) for i in range(2)]
+    for index, (_, shard) in enumerate(shards):
+        shard["artifacts"] = {"bundle": f"/ci/shard{index}/inttest-artifacts/sandbox"}
+    merged = merge(shards)
+    assert merged["artifacts"]["shard_bundles"] == [
+        "/ci/shard0/inttest-artifacts/sandbox", "/ci/shard1/inttest-artifacts/sandbox",
+    ]  # fmt: skip
+    assert merged["artifacts"]["bundle"] is None
+    assert merge(shards[:1])["artifacts"]["bundle"] == "/ci/shard0/inttest-artifacts/sandbox"
+    assert validation_errors(merged) == []
 
 
 def test_shards_without_histograms_or_of_two_backends_are_refused() -> None:

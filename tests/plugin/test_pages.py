@@ -7,6 +7,7 @@ frontend stage after the tests.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,12 @@ def test_each_broken_page_fails_as_what_it_is_and_a_clean_page_passes(inner: Inn
     assert routes[("items", "GET", "/api/items")]["count"] == 6  # 5 pages + the test
     assert routes[("items", "GET", "/api/broken")]["errors"] == 1
     assert routes[("items", "GET", "/pages/clean")]["count"] == 1
+    # the browser's requests carry the page's trace: its failure holds its own server lines
+    failures = {f["nodeid"]: f for f in document["failures"]}
+    served = [json.loads(e["line"]) for e in failures["pages.toml::failing-call"]["logs"]["lines"]]
+    assert {(line["path"], line["status"]) for line in served} == {
+        ("/pages/failing-call", 200), ("/gateway/items/api/broken", 500),
+    }  # fmt: skip
     stages = document["stages"]
     assert stages["frontend"]["status"] == "failed"
     assert stages["frontend"]["detail"] == f"7 pages, {len(BROKEN)} failed"
@@ -108,6 +115,9 @@ def test_pages_are_selectable_with_k_and_run_under_xdist(inner: Inner) -> None:
         "clean": "passed",
         "console-error": "failed",
     }
+    (failure,) = document["failures"]  # a worker checked it; the controller sliced its lines
+    served = {json.loads(entry["line"])["path"] for entry in failure["logs"]["lines"]}
+    assert served == {"/pages/console-error", "/gateway/items/api/items"}  # checked, re-checked
     assert document["stages"]["frontend"]["status"] == "failed"
     inner.assert_clean()
 

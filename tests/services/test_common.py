@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import json
+import logging
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any, cast
@@ -36,6 +38,7 @@ from stonks_oracle.common import (
     Store,
     create_app,
     load_settings,
+    logs,
     publish_event,
 )
 from stonks_oracle.common.db import Database, row_to_dict
@@ -173,6 +176,46 @@ async def test_correlation_id_is_echoed_or_generated(client: httpx.AsyncClient) 
         assert uuid.UUID(response.headers["X-Correlation-ID"]).version == 4
     rejected = await client.get("/health", headers={"X-Correlation-ID": "bad id\twith spaces"})
     assert uuid.UUID(rejected.headers["X-Correlation-ID"])
+
+
+@pytest.fixture
+def log_lines(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
+    """What the service logs while a test runs: request lines and every other line, as JSON."""
+    stream = io.StringIO()
+    monkeypatch.setattr(logs, "request_line", logs.RequestLine("demo", stream))
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.JsonFormatter("demo"))
+    logger = logging.getLogger(logs.LOGGER)
+    logger.addHandler(handler)
+    try:
+        yield stream
+    finally:
+        logger.removeHandler(handler)
+
+
+async def test_traceparent_is_echoed_and_names_every_line_of_its_request(
+    client: httpx.AsyncClient, log_lines: io.StringIO
+) -> None:
+    trace, span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    header = {"traceparent": f"00-{trace}-{span}-01"}
+    item = "00000000-0000-4000-a100-000000000001"
+    found = await client.get(f"/api/items/{item}", headers={**AUTH, **header})
+    assert found.status_code == 404 and found.headers["traceparent"] == header["traceparent"]
+    boom = await client.get("/api/items/boom", headers={**AUTH, **header})
+    assert boom.status_code == 500
+    untraced = await client.get("/health", headers={"traceparent": "00-nothex-01"})
+    assert "traceparent" not in untraced.headers
+    lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    requests = [line for line in lines if line["msg"] == "request"]
+    assert [(r["method"], r["route"], r["path"], r["status"]) for r in requests] == [
+        ("GET", "/api/items/{item_id}", f"/api/items/{item}", 404),
+        ("GET", "/api/items/boom", "/api/items/boom", 500),
+        ("GET", "/health", "/health", 200),
+    ]
+    assert all(r["duration_ms"] >= 0 and r["correlation_id"] for r in requests)
+    assert [r.get("trace_id") for r in requests] == [trace, trace, None]
+    errors = [line for line in lines if line["level"] == "error"]
+    assert errors and all(e["trace_id"] == trace and e["span_id"] == span for e in errors)
 
 
 # --- rate limit and CORS -----------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """create_app: one FastAPI application with the conventions every service shares.
 
-Middleware, outermost first: X-Correlation-ID -> CORS -> API key -> rate limit -> catch-all
+Middleware, outermost first: request log (traceparent, one JSON line per request) ->
+X-Correlation-ID -> CORS -> API key -> rate limit -> catch-all
 -> FastAPI (exception handlers -> routes). Resources (db, redis, store) are created here,
 connect lazily, and are closed by the lifespan; routes reach them through common.deps.
 """
@@ -20,11 +21,13 @@ from .db import Database
 from .errors import install_exception_handlers
 from .health import Check
 from .health import router as health_router
+from .logs import configure_logging
 from .middleware.auth import ApiKeyMiddleware
 from .middleware.catch_all import CatchAllMiddleware
 from .middleware.correlation import CorrelationIdMiddleware
 from .middleware.cors import JsonCORSMiddleware
 from .middleware.rate_limit import RateLimitMiddleware
+from .middleware.request_log import RequestLogMiddleware
 from .settings import Settings, get_settings
 from .storage import ObjectStore
 
@@ -53,6 +56,7 @@ def create_app(
     ``checks`` are extra readiness checks; ``resources(app)`` is entered by the lifespan, after
     the shared resources are started and before they are closed.
     """
+    configure_logging(name)
     settings = settings or get_settings()
     settings.require("api_key")
     assert settings.api_key is not None
@@ -115,8 +119,9 @@ def create_app(
             allow_origins=list(settings.cors_origins),
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Correlation-ID", "Retry-After"],
+            expose_headers=["X-Correlation-ID", "Retry-After", "traceparent"],
             max_age=600,
         )
     app.add_middleware(CorrelationIdMiddleware)
+    app.add_middleware(RequestLogMiddleware)
     return app

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from stonks_oracle.common import NotFound, SettingsError, current_correlation_id
 from stonks_oracle.common.errors import error_response
 from stonks_oracle.common.health import Check
+from stonks_oracle.common.logs import outgoing_traceparent
 
 UPSTREAM_ENV: Final = {
     "query-api": "STONKS_QUERY_API_URL",
@@ -96,6 +97,9 @@ class Gateway:
         correlation_id = current_correlation_id()
         if correlation_id:
             headers["X-Correlation-ID"] = correlation_id
+        traceparent = outgoing_traceparent()
+        if traceparent:
+            headers["traceparent"] = traceparent
         try:
             upstream = await self.client.get(url, headers=headers)
         except httpx.TimeoutException:

@@ -11,6 +11,9 @@
   API validation: the shards' summed test time); the gate is decided again with the categories
   the first shard recorded; a comparison is not carried over (compare the merged contract).
 - The run ended as its worst shard: infra_error > interrupted > failed > passed.
+- Failure bundles stay each shard's: `artifacts.bundle` is the one shard's bundle when only one
+  kept one, else null, and `artifacts.shard_bundles` lists every shard's (failures keep their
+  own `logs`, which point at their shard's bundle).
 """
 
 from __future__ import annotations
@@ -212,6 +215,7 @@ def merge(shards: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
         "budgets": _budgets(documents, endpoints, memory),
         "comparison": None,
         "environment": {**first.get("environment", {}), "shards": len(documents)},
+        "artifacts": _artifacts(documents),
         "merged_from": [
             {
                 "path": path,
@@ -225,3 +229,8 @@ def merge(shards: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
     gate = first.get("gate") or {}
     document["gate"] = decide(document, rules_of(gate), float(gate.get("threshold", 70.0)))
     return document
+
+
+def _artifacts(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    bundles = [b for d in documents if (b := (d.get("artifacts") or {}).get("bundle"))]
+    return {"bundle": bundles[0] if len(bundles) == 1 else None, "shard_bundles": bundles}

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from pytest_stonks_sandbox._backends.evidence import EvidenceFile, log_files
 from pytest_stonks_sandbox._backends.probes import tcp_open
 from pytest_stonks_sandbox._core.errors import ProvisionError
 from pytest_stonks_sandbox._core.model import Endpoints
@@ -129,6 +130,18 @@ class AttachBackend:
 
     def check_alive(self) -> None:
         """Nothing to watch: the processes are not ours."""
+
+    def secrets(self) -> list[str]:
+        if self.cluster is not None:
+            return self.cluster.secrets()
+        endpoints = self.state.get("endpoints")
+        return Endpoints.from_dict(endpoints).secrets() if endpoints else []
+
+    def evidence(self) -> list[EvidenceFile]:
+        """The kept sandbox's logs (its run directory's, or its namespace's)."""
+        if self.cluster is not None:
+            return self.cluster.evidence()
+        return log_files(Path(self.run_dir)) if self.run_dir else []
 
     def fault(self, action: str, component: str) -> None:
         raise ProvisionError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, Protocol, get_args
 
+from pytest_stonks_sandbox._backends.evidence import EvidenceFile
 from pytest_stonks_sandbox._core.model import Endpoints
 from pytest_stonks_sandbox._measure.memory import MemoryMeasure
 
@@ -61,3 +62,13 @@ class Backend(Protocol):
 
     def fault(self, action: str, component: str) -> None:
         """Stop, start or restart one component for a resilience test."""
+
+    def secrets(self) -> list[str]:
+        """The run's credentials (known from the start of `start`): never put in evidence."""
+
+    def evidence(self) -> list[EvidenceFile]:
+        """What can be read now of every component's logs and state, for a failure bundle.
+
+        Called before teardown and again after it (a slow namespace deletion is known only
+        then); a failed `start` keeps what it could read before it cleaned up.
+        """

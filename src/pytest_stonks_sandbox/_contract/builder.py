@@ -48,6 +48,7 @@ class RunFacts:
     comparison: Mapping[str, Any] | None = None
     gate: Mapping[str, Any] | None = None
     environment: Mapping[str, Any] = field(default_factory=dict)
+    artifacts: Mapping[str, Any] | None = None
 
 
 TEST_COUNTERS = ("total", "passed", "failed", "errors", "skipped", "xfailed", "xpassed")
@@ -100,6 +101,7 @@ def build_report(facts: RunFacts) -> dict[str, Any]:
         "comparison": dict(facts.comparison) if facts.comparison is not None else None,
         "gate": dict(facts.gate) if facts.gate is not None else None,
         "environment": dict(facts.environment),
+        "artifacts": dict(facts.artifacts) if facts.artifacts else {"bundle": None},
     }
 
 

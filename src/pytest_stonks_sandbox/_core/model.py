@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,12 @@ class Endpoints:
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "services"}
         values.update({f"url:{name}": url for name, url in self.services.items()})
         return values
+
+    def secrets(self) -> list[str]:
+        """The credentials in these endpoints (database and Redis passwords, S3 keys, API key)."""
+        passwords = [urlsplit(url).password for url in (self.postgres_dsn, self.redis_url)]
+        found = [*passwords, self.s3_access_key, self.s3_secret_key, self.api_key]
+        return [secret for secret in found if secret]
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = self.placeholders()

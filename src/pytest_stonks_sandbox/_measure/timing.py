@@ -5,7 +5,8 @@ its response body has been read to the end or the response is closed, which
 httpx does for every non-streamed request and which ``client.stream(...)``
 does on exit. A response whose body the transport already holds in memory
 (``httpx.ByteStream``, e.g. from ``httpx.MockTransport``) is recorded at once.
-A streamed response that is never closed is never recorded.
+A streamed response that is never closed is never recorded. Each request gets the running
+test's ``traceparent`` header (:mod:`requestid`), so the services' logs name the test.
 
 Errors are 5xx responses, transport errors raised by the inner transport
 (recorded, then re-raised) and errors raised while the body is read. A request
@@ -28,6 +29,7 @@ from types import TracebackType
 import httpx
 
 from pytest_stonks_sandbox._measure.histograms import LatencyRecorder, RouteKey
+from pytest_stonks_sandbox._measure.requestid import stamp
 from pytest_stonks_sandbox._measure.routes import RouteTemplates, normalise_path
 
 ROUTE_CACHE_SIZE = 4096
@@ -145,6 +147,7 @@ class TimingTransport(_Timing, httpx.AsyncBaseTransport):
         self.inner = inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        stamp(request)
         start = time.perf_counter_ns()
         try:
             response = await self.inner.handle_async_request(request)
@@ -189,6 +192,7 @@ class TimingSyncTransport(_Timing, httpx.BaseTransport):
         self.inner = inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        stamp(request)
         start = time.perf_counter_ns()
         try:
             response = self.inner.handle_request(request)

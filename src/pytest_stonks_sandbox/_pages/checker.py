@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from pytest_stonks_sandbox._core.errors import ProvisionError
 from pytest_stonks_sandbox._measure.histograms import LatencyRecorder
+from pytest_stonks_sandbox._measure.requestid import HEADER
 from pytest_stonks_sandbox._measure.routes import RouteTemplates
 from pytest_stonks_sandbox._pages.browser import LAUNCH_ARGS, playwright_api
 from pytest_stonks_sandbox._pages.manifest import Manifest, PageSpec
@@ -101,6 +102,8 @@ class PageChecker:
         self._playwright: Any = None
         self._browser: Any = None
         self._started: Future[asyncio.Queue[_Tab]] | None = None
+        #: page name -> its `traceparent`: every request of the page names its test.
+        self.traces: Mapping[str, str] = {}
 
     # --- the caller's side ----------------------------------------------------------------
     def warm(self) -> None:
@@ -204,6 +207,8 @@ class PageChecker:
         keys = RequestKeys(self.manifest.gateway, self.manifest.service, self.routes)
         watch = PageWatch(result, keys, self.recorder if timed else None)
         watch.attach(page)
+        trace = self.traces.get(spec.name)
+        await page.set_extra_http_headers({HEADER: trace} if trace else {})
         try:
             await page.goto(result.url, wait_until="domcontentloaded", timeout=_ms_left(deadline))
             await self._inspect(page, spec, result, deadline)

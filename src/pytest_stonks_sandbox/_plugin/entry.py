@@ -74,6 +74,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(session, "stonks_sandbox_session")
     if pages is not None:
         pages.session, session.frontend = session, pages
+    from pytest_stonks_sandbox._plugin.evidence import EvidencePlugin
+
+    session.evidence = evidence = EvidencePlugin(session)
+    config.pluginmanager.register(evidence, "stonks_sandbox_evidence")
     if xdist:
         config.pluginmanager.register(XdistBridge(session), "stonks_sandbox_xdist")
     if not hasattr(config, "workerinput"):

@@ -17,6 +17,7 @@ import pytest
 
 from pytest_stonks_sandbox._contract.builder import EXIT_INFRA
 from pytest_stonks_sandbox._core.errors import SandboxError
+from pytest_stonks_sandbox._measure.requestid import traceparent
 from pytest_stonks_sandbox._pages.browser import find_browser, playwright_api
 from pytest_stonks_sandbox._pages.checker import PageChecker
 from pytest_stonks_sandbox._pages.manifest import Manifest, PageSpec, load_manifest
@@ -167,6 +168,9 @@ class PagesPlugin:
     ) -> list[PageResult]:
         """Check under the run's test lock (shared), so no fault test runs meanwhile (xdist)."""
         checker = self._checker(session)
+        if session.evidence is not None:
+            trace = session.evidence.trace_of
+            checker.traces = {i.spec.name: traceparent(trace(i.nodeid)) for i in self.items}
         if session.test_lock is None:
             return checker.check(base_url, session.routes, specs)
         with sandbox_lock(session.test_lock, exclusive=False):

@@ -28,6 +28,7 @@ class RunRecord:
     memory: MemorySampler | None = None
     kept: dict[str, str] | None = None
     infra_error: SandboxError | None = None
+    artifacts: dict[str, Any] | None = None  # the failure bundle (evidence.EvidencePlugin)
     workers: int = 0
 
     def facts(
@@ -72,4 +73,5 @@ class RunRecord:
             load=self.load,
             pages=self.pages,
             environment=environment(self.workers),
+            artifacts=self.artifacts,
         )

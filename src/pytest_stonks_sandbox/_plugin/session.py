@@ -65,6 +65,19 @@ class Frontend(Protocol):
         """Sort the contract's page entries in manifest order."""
 
 
+class Evidence(Protocol):
+    """The failure bundle and log slices (`evidence.EvidencePlugin`), around teardown."""
+
+    def collect(self, code: int) -> None:
+        """Before teardown: read every component's evidence, slice the failed tests' lines."""
+
+    def finish(self) -> None:
+        """After teardown: add what teardown revealed and complete the bundle."""
+
+    def trace_of(self, nodeid: str) -> str:
+        """The trace id that the requests of test `nodeid` carry."""
+
+
 class SandboxSession:
     """Provisions on demand, watches the run, tears down on every path, writes the contract."""
 
@@ -84,6 +97,7 @@ class SandboxSession:
         self.document: dict[str, Any] | None = None
         self.html_note: str | None = None  # the terminal's line about the HTML report
         self.frontend: Frontend | None = None
+        self.evidence: Evidence | None = None
         self.baseline = None if self.is_worker else read_baseline(cfg)
 
     # --- provisioning -------------------------------------------------------------------
@@ -253,7 +267,11 @@ class SandboxSession:
         if record.memory is not None:
             record.memory.stop()
         code = EXIT_FAILED if stopped and collect_errors else int(exitstatus)
+        if self.evidence is not None:
+            self.evidence.collect(code)
         self._teardown(code)
+        if self.evidence is not None:
+            self.evidence.finish()
         if record.infra_error is not None:
             code = EXIT_INFRA
         validation = ApiValidation(record.tally.sandbox_seconds, record.tally.sandbox_tests)
@@ -316,7 +334,7 @@ class SandboxSession:
             "namespace": self.sandbox.namespace,
             "created_at": self.record.started_at,
         }
-        write_json(self.cfg.state_file, state)
+        write_json(self.cfg.state_file, state, private=True)
         self.record.kept = {
             "state_file": str(self.cfg.state_file),
             "run_dir": str(self.cfg.run_dir),

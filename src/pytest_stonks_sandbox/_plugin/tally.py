@@ -18,7 +18,7 @@ class Tally:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
         self.modules: dict[str, Counter[str]] = {}  # the same counters per test module
-        self.failures: list[dict[str, str]] = []
+        self.failures: list[dict[str, Any]] = []  # nodeid, when, message (+ logs at the end)
         self.sandbox_seconds = 0.0  # setup, call and teardown of the tests that use the sandbox
         self.sandbox_tests = 0
 

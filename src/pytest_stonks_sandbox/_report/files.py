@@ -28,13 +28,8 @@ def _referenced(document: Mapping[str, Any]) -> Iterator[tuple[str, bool]]:
                 yield str(path), kind == "screenshot"
     for failure in document.get("failures") or []:
         logs = failure.get("logs")
-        paths = (
-            [logs]
-            if isinstance(logs, str)
-            else (logs.values() if isinstance(logs, Mapping) else logs or [])
-        )
-        for path in paths:
-            yield str(path), False
+        if isinstance(logs, Mapping) and logs.get("full_logs"):
+            yield str(logs["full_logs"]), False
     bundle = (document.get("artifacts") or {}).get("bundle")
     if bundle:
         yield str(bundle), False

@@ -7,7 +7,7 @@ shows as "not in this contract".
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -204,21 +204,22 @@ def pages(document: Mapping[str, Any], assets: Assets) -> list[dict[str, Any]]:
     return shown
 
 
-def _logs(value: Any, assets: Assets) -> list[dict[str, str]]:
-    """A failure's `logs`: a path, a list of paths, or a mapping name -> path."""
-    if isinstance(value, str):
-        value = [value]
-    if isinstance(value, Mapping):
-        pairs: Sequence[tuple[Any, Any]] = list(value.items())
-    elif isinstance(value, Sequence):
-        pairs = [(str(path).rsplit("/", 1)[-1], path) for path in value]
-    else:
-        pairs = []
-    return [link for name, path in pairs if (link := _link(assets, path, str(name)))]
+def _logs(value: Any, assets: Assets) -> dict[str, Any] | None:
+    """A failure's `logs`: its server-side lines (`component | line`), how many were left out,
+    its trace id and a link to the full logs (the bundle); None when the contract has none."""
+    if not isinstance(value, Mapping):
+        return None
+    entries = value.get("lines") or []
+    return {
+        "trace_id": value.get("trace_id", ""),
+        "lines": [f"{e.get('component', '')} | {e.get('line', '')}" for e in entries],
+        "omitted": int(value.get("omitted_lines") or 0),
+        "full": _link(assets, value.get("full_logs"), "full logs"),
+    }
 
 
 def failures(document: Mapping[str, Any], assets: Assets) -> list[dict[str, Any]]:
-    """Each failure with its message and the links to its logs (when it has any)."""
+    """Each failure with its message and its server-side log lines (when it has any)."""
     return [
         {
             "nodeid": failure.get("nodeid", ""),

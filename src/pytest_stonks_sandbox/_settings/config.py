@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pytest_stonks_sandbox._settings.options import (
+    ARTIFACTS_POLICIES,
     BACKENDS,
     DEFAULT_HTML,
     KEEP_POLICIES,
+    ArtifactsPolicy,
     BackendName,
     KeepPolicy,
     ValueType,
@@ -65,6 +67,7 @@ class SandboxConfig:
     project: ProjectConfig
     gc_only: bool = False
     browser: str = ""
+    artifacts: ArtifactsPolicy = "on-failure"
     baseline: Path | None = None
     regression_tolerance: float = 0.25
     regression_floor_ms: float = 2.0
@@ -79,6 +82,11 @@ class SandboxConfig:
     def artifacts_dir(self) -> Path:
         """Evidence of failures (page screenshots, traces), beside the results contract."""
         return self.results_path.parent / "inttest-artifacts"
+
+    @property
+    def bundle_dir(self) -> Path:
+        """The failure bundle: every component's logs and state (`--sandbox-artifacts`)."""
+        return self.artifacts_dir / "sandbox"
 
 
 class Sources:
@@ -196,6 +204,7 @@ CONVERTERS: Mapping[ValueType, Callable[[Any, str], Any]] = {
     "seconds": _positive_float,
     "backend": _choice(BACKENDS),
     "keep": _choice(KEEP_POLICIES),
+    "artifacts": _choice(ARTIFACTS_POLICIES),
     "run-id": _run_id,
     "namespace": _namespace,
     "bool-or-path": _text,  # 1/0 or a path: `resolve` tells them apart
@@ -258,6 +267,7 @@ def resolve(
         project=project,
         gc_only=gc_only,
         browser=sources.value("browser"),
+        artifacts=sources.value("artifacts"),
         baseline=_path(baseline, rootdir) if (baseline := sources.value("baseline")) else None,
         regression_tolerance=sources.value("regression-tolerance"),
         regression_floor_ms=sources.value("regression-floor"),

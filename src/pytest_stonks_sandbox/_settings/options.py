@@ -14,8 +14,10 @@ from typing import Any, Literal, get_args
 
 BackendName = Literal["local", "kubernetes", "attach"]
 KeepPolicy = Literal["never", "on-failure", "always"]
+ArtifactsPolicy = Literal["on-failure", "always", "never"]
 BACKENDS: tuple[BackendName, ...] = get_args(BackendName)
 KEEP_POLICIES: tuple[KeepPolicy, ...] = get_args(KeepPolicy)
+ARTIFACTS_POLICIES: tuple[ArtifactsPolicy, ...] = get_args(ArtifactsPolicy)
 DEFAULT_STATE_FILE = ".stonks-sandbox/state.json"
 DEFAULT_RESULTS = "inttest-results.json"
 DEFAULT_HTML = "inttest-report.html"
@@ -25,7 +27,7 @@ Kind = Literal["flag", "value", "optional"]
 #: What a value is: resolved and checked by `config.resolve` according to this.
 ValueType = Literal[
     "bool", "text", "path", "seconds", "backend", "keep", "run-id", "namespace", "bool-or-path",
-    "ratio", "milliseconds", "count",
+    "ratio", "milliseconds", "count", "artifacts",
 ]  # fmt: skip
 
 
@@ -146,6 +148,11 @@ OPTIONS: tuple[Option, ...] = (
            "text", "the Chromium binary that checks the frontend pages",
            default="", default_doc="chromium-headless-shell, else chromium, on PATH",
            metavar="PATH"),
+    Option("artifacts", "--sandbox-artifacts", "STONKS_SANDBOX_ARTIFACTS", "sandbox_artifacts",
+           "artifacts", "artifacts",
+           "when to keep the failure bundle (every component's logs, redacted) in "
+           f"inttest-artifacts/sandbox beside the contract: {', '.join(ARTIFACTS_POLICIES)}",
+           default="on-failure", metavar="WHEN"),
     Option("sandbox-gc", "--sandbox-gc", None, None, None, "bool",
            "remove every sandbox left behind by killed or kept runs, then exit (with "
            "--sandbox-backend=kubernetes: this host's sandbox namespaces of ended runs too)",

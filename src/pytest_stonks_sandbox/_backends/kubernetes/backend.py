@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_stonks_sandbox._backends.base import FAULT_ACTIONS
+from pytest_stonks_sandbox._backends.evidence import EvidenceFile, json_file
 from pytest_stonks_sandbox._backends.kubernetes import api, manifests
 from pytest_stonks_sandbox._backends.kubernetes.cluster import (
     Namespace,
@@ -26,6 +27,7 @@ from pytest_stonks_sandbox._backends.kubernetes.cluster import (
     is_ready,
     restarts,
 )
+from pytest_stonks_sandbox._backends.kubernetes.evidence import namespace_evidence
 from pytest_stonks_sandbox._backends.kubernetes.podmemory import PodMemoryProbe
 from pytest_stonks_sandbox._backends.kubernetes.portforward import PortForward
 from pytest_stonks_sandbox._backends.kubernetes.sweep import (
@@ -98,6 +100,8 @@ class KubernetesBackend:
         self._stopped: set[str] = set()
         self._last_alive_check = 0.0
         self._kept = False
+        self._start_evidence: list[EvidenceFile] | None = None
+        self._late_evidence: list[EvidenceFile] = []
         self.swept: list[str] = []
         self.run_dir = ""
 
@@ -115,6 +119,7 @@ class KubernetesBackend:
             self.swept = sweep_namespaces(self.ns.api_client)
             return self._start(credentials, settings, workload)
         except BaseException:
+            self._start_evidence = self.evidence()  # the pods go with the namespace
             self.stop()
             raise
 
@@ -213,6 +218,9 @@ class KubernetesBackend:
             if ns.created and not self._kept:
                 ns.delete(max(self.timeout_s, 60.0))
         finally:
+            if ns.blocking is not None:
+                path = "kubernetes/namespace-deletion.json"
+                self._late_evidence.append(json_file(path, "namespace", ns.blocking))
             ns.api_client.close()
 
     def keep(self) -> dict[str, Any]:
@@ -341,6 +349,16 @@ class KubernetesBackend:
             seeding.seed(self._require_endpoints(), self.project)
         self._stopped.discard(component)
         self._restarts = self._restart_counts(ns.pods())
+
+    def secrets(self) -> list[str]:
+        return self.credentials.secrets() if self.credentials else []
+
+    def evidence(self) -> list[EvidenceFile]:
+        if self._start_evidence is not None:
+            return [*self._start_evidence, *self._late_evidence]
+        if self.ns is None or (not self.ns.created and not self._kept):
+            return list(self._late_evidence)
+        return [*namespace_evidence(self.ns), *self._late_evidence]
 
     # ------------------------------------------------------------------ helpers
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from pytest_stonks_sandbox._backends.kubernetes import api
+from pytest_stonks_sandbox._backends.kubernetes.evidence import blocking, blocking_summary
 from pytest_stonks_sandbox._backends.kubernetes.manifests import COMPONENT_LABEL
 from pytest_stonks_sandbox._core.errors import ProvisionError, ReadinessError, TeardownError
 
@@ -21,6 +22,8 @@ HOPELESS_REASONS = {
     "RunContainerError": "the container cannot be run",
 }
 WATCH_SLICE_S = 2
+#: A namespace deletion slower than this gets what blocks it recorded (`Namespace.blocking`).
+SLOW_DELETE_S = 10.0
 
 
 def is_ready(pod: Any) -> bool:
@@ -67,6 +70,7 @@ class Namespace:
         self._utils = kubernetes.utils
         self._watch = kubernetes.watch
         self.created = False
+        self.blocking: dict[str, Any] | None = None  # what held up a slow deletion
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -106,7 +110,10 @@ class Namespace:
                 ) from exc
 
     def delete(self, timeout_s: float) -> None:
-        """Delete the namespace and wait until it is gone."""
+        """Delete the namespace and wait until it is gone.
+
+        Once it takes longer than SLOW_DELETE_S, what still blocks it is kept in `blocking`.
+        """
         try:
             self.core.delete_namespace(self.name, propagation_policy="Background")
         except api.api_exception() as exc:
@@ -117,7 +124,8 @@ class Namespace:
                 f"could not be deleted ({api.describe(exc)}).",
                 f"delete it yourself: kubectl delete namespace {self.name}",
             ) from exc
-        deadline = time.monotonic() + timeout_s
+        started = time.monotonic()
+        deadline = started + timeout_s
         while time.monotonic() < deadline:
             try:
                 self.core.read_namespace(self.name)
@@ -125,10 +133,13 @@ class Namespace:
                 if api.is_status(exc, 404):
                     return
                 raise
+            if self.blocking is None and time.monotonic() - started > SLOW_DELETE_S:
+                self.blocking = blocking(self)
             time.sleep(0.5)
+        self.blocking = blocking(self)
         raise TeardownError(
             f"namespace {self.name}",
-            f"is still terminating after {timeout_s:.0f} s.",
+            f"is still terminating after {timeout_s:.0f} s ({blocking_summary(self.blocking)}).",
             "look for finalizers: kubectl get namespace " + self.name + " -o yaml",
         )
 

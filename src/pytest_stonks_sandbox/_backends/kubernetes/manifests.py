@@ -62,6 +62,11 @@ class Credentials:
             api_key=secrets.token_hex(16),
         )
 
+    def secrets(self) -> list[str]:
+        """The values that must never be written anywhere but the sandbox's Secret."""
+        return [self.postgres_password, self.redis_password, self.s3_access_key,
+                self.s3_secret_key, self.api_key]  # fmt: skip
+
     def as_env(self) -> dict[str, str]:
         """The keys of Secret `stonks-sandbox-credentials`, as k8s/sandbox/infra.yaml reads them."""
         return {

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_stonks_sandbox._backends.base import FAULT_ACTIONS
+from pytest_stonks_sandbox._backends.evidence import EvidenceFile, log_files
 from pytest_stonks_sandbox._backends.local import binaries
 from pytest_stonks_sandbox._backends.local.ports import ensure_port_free, free_ports
 from pytest_stonks_sandbox._backends.local.postgres import PostgresServer
@@ -42,6 +43,8 @@ class LocalBackend:
         self.services: list[ServiceProcess] = []
         self.endpoints: Endpoints | None = None
         self.swept: list[str] = []
+        self._secrets: list[str] = []
+        self._start_evidence: list[EvidenceFile] | None = None
 
     @property
     def run_id(self) -> str:
@@ -65,6 +68,7 @@ class LocalBackend:
         try:
             return self._start()
         except BaseException:
+            self._start_evidence = self.evidence()  # the logs go with the run dir
             self.stop()
             raise
 
@@ -96,6 +100,7 @@ class LocalBackend:
             api_key=_secret(),
             services=service_urls,
         )
+        self._secrets = endpoints.secrets()
         placeholders = endpoints.placeholders()
         self.services = [
             ServiceProcess(
@@ -193,6 +198,14 @@ class LocalBackend:
     def check_alive(self) -> None:
         for component in self.components:
             component.check_alive()
+
+    def secrets(self) -> list[str]:
+        return list(self._secrets)
+
+    def evidence(self) -> list[EvidenceFile]:
+        if self._start_evidence is not None:
+            return self._start_evidence
+        return log_files(self.run.path)
 
     def fault(self, action: str, component: str) -> None:
         target = next((c for c in self.components if c.name == component), None)

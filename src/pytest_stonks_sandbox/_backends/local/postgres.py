@@ -1,4 +1,10 @@
-"""PostgreSQL 16 as a local process, from an initdb template cached outside the run directory."""
+"""PostgreSQL 16 as a local process, from an initdb template cached outside the run directory.
+
+No way in without a password: TCP and the unix socket both ask for one (scram-sha-256). The
+template's superuser has a password of its own, kept beside the template (mode 0600); each run
+logs in with it once, over TCP, and replaces it by the run's password. The socket sits in a
+directory only the server's user may enter, and the run directory is closed to everyone else.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import asyncio
 import fcntl
 import hashlib
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -26,10 +33,11 @@ SERVER_SETTINGS = (
     "full_page_writes=off",
     "max_connections=200",
     "log_min_messages=warning",
+    "unix_socket_permissions=0700",
 )
 INITDB_ARGS = (
     f"--username={ADMIN_USER}",
-    "--auth-local=trust",
+    "--auth-local=scram-sha-256",
     "--auth-host=scram-sha-256",
     "--encoding=UTF8",
     "--locale=C",
@@ -56,8 +64,16 @@ def _check_traversable(path: Path, uid: int | None) -> None:
             )
 
 
+def template_password(template: Path) -> str:
+    """The superuser password of a cached template (read by the run that copies it)."""
+    return template.with_name(f"{template.name}.password").read_text(encoding="utf-8").strip()
+
+
 def initdb_template(bin_dir: Path, cache_root: Path) -> Path:
-    """An initdb'd data directory, made once per binaries+settings and reused (initdb is ~1 s)."""
+    """An initdb'd data directory, made once per binaries+settings and reused (initdb is ~1 s).
+
+    Its superuser password is in `<template>.password`, readable by this user only.
+    """
     uid = server_uid()
     key = hashlib.sha256(f"{bin_dir}|{INITDB_ARGS}|{uid}".encode()).hexdigest()[:12]
     cache_root.mkdir(parents=True, exist_ok=True)
@@ -70,10 +86,15 @@ def initdb_template(bin_dir: Path, cache_root: Path) -> Path:
         building = cache_root / f"pgdata-16-{key}.building"
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir(mode=0o700)
+        password = secrets.token_hex(16)
+        pwfile = cache_root / f"pgdata-16-{key}.pwfile"  # initdb reads it as the server's user
+        pwfile.write_text(password + "\n", encoding="utf-8")
+        os.chmod(pwfile, 0o600)
         if uid is not None:
             os.chown(building, uid, uid)
+            os.chown(pwfile, uid, uid)
         result = subprocess.run(
-            [str(bin_dir / "initdb"), "-D", str(building), *INITDB_ARGS],
+            [str(bin_dir / "initdb"), "-D", str(building), f"--pwfile={pwfile}", *INITDB_ARGS],
             capture_output=True,
             text=True,
             check=False,
@@ -82,6 +103,7 @@ def initdb_template(bin_dir: Path, cache_root: Path) -> Path:
             group=uid,
             extra_groups=[] if uid is not None else None,
         )
+        pwfile.unlink(missing_ok=True)
         if result.returncode != 0:
             shutil.rmtree(building, ignore_errors=True)
             raise ProvisionError(
@@ -89,6 +111,9 @@ def initdb_template(bin_dir: Path, cache_root: Path) -> Path:
                 f"initdb failed with code {result.returncode}: {result.stderr.strip()[-400:]}",
                 "check that the PostgreSQL 16 binaries run on this machine.",
             )
+        saved = template.with_name(f"{template.name}.password")
+        saved.write_text(password + "\n", encoding="utf-8")
+        os.chmod(saved, 0o600)
         building.rename(template)
         return template
 
@@ -116,6 +141,7 @@ class PostgresServer(ManagedProcess):
         self.database = database
         self.data_dir = run.path / "pgdata"
         self.socket_dir = run.path / "pgsocket"
+        self.template_password = ""
 
     @property
     def dsn(self) -> str:
@@ -128,14 +154,18 @@ class PostgresServer(ManagedProcess):
         uid = server_uid()
         _check_traversable(self.bin_dir, uid)
         template = initdb_template(self.bin_dir, self.run.path.parent / CACHE_DIR)
+        self.template_password = template_password(template)
         copied = subprocess.run(
             ["cp", "-a", str(template), str(self.data_dir)], capture_output=True, text=True
         )
         if copied.returncode != 0:
             raise ProvisionError("postgres", f"could not copy the data template: {copied.stderr}")
-        self.socket_dir.mkdir(mode=0o755)
+        self.socket_dir.mkdir(mode=0o700)
         if uid is not None:
             os.chown(self.socket_dir, uid, uid)
+            # The server's user may pass through the run directory (its group), no one else.
+            os.chown(self.run.path, -1, uid)
+            os.chmod(self.run.path, 0o710)
 
     def argv(self) -> list[str]:
         settings = [arg for setting in SERVER_SETTINGS for arg in ("-c", setting)]
@@ -168,9 +198,11 @@ class PostgresServer(ManagedProcess):
             ) from exc
 
     async def _set_credentials(self) -> None:
-        conn = await asyncpg.connect(
-            host=str(self.socket_dir), port=self.port, user=ADMIN_USER, database="postgres"
-        )
+        # The template's password the first time, the run's own after a restart.
+        try:
+            conn = await self._connect(self.template_password)
+        except asyncpg.InvalidPasswordError:
+            conn = await self._connect(self.password)
         try:
             await conn.execute(f"ALTER ROLE {ADMIN_USER} PASSWORD '{self.password}'")
             exists = await conn.fetchval(
@@ -180,3 +212,9 @@ class PostgresServer(ManagedProcess):
                 await conn.execute(f'CREATE DATABASE "{self.database}"')
         finally:
             await conn.close()
+
+    async def _connect(self, password: str) -> asyncpg.Connection:
+        return await asyncpg.connect(
+            host="127.0.0.1", port=self.port, user=ADMIN_USER, password=password,
+            database="postgres",
+        )  # fmt: skip

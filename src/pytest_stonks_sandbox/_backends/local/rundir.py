@@ -50,13 +50,17 @@ class RunDir:
         return self.path.name
 
     def create(self, backend: str, ttl_s: float = DEFAULT_TTL_S) -> None:
-        """Create the directory (traversable by an unprivileged server user) and label it."""
+        """Create the directory, open to its owner only, and label it.
+
+        The base directory stays traversable (an unprivileged server user must pass through it;
+        `PostgresServer` lets its user into the run directory).
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(self.path.parent, 0o755)
-        self.path.mkdir(mode=0o755)
-        os.chmod(self.path, 0o755)
-        (self.path / "pids").mkdir()
-        (self.path / "logs").mkdir()
+        self.path.mkdir(mode=0o700)
+        os.chmod(self.path, 0o700)
+        (self.path / "pids").mkdir(mode=0o700)
+        (self.path / "logs").mkdir(mode=0o700)
         me = os.getpid()
         write_json(
             self.path / "run.json",

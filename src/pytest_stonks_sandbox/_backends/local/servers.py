@@ -13,6 +13,7 @@ from typing import Any
 
 from pytest_stonks_sandbox._backends.local.process import ManagedProcess
 from pytest_stonks_sandbox._backends.local.rundir import RunDir
+from pytest_stonks_sandbox._backends.local.weedsecurity import write_security
 from pytest_stonks_sandbox._backends.probes import http_status, redis_ping
 from pytest_stonks_sandbox._core.errors import ProvisionError
 from pytest_stonks_sandbox._core.s3 import s3_client
@@ -111,6 +112,10 @@ class S3Server(ManagedProcess):
         config = self.root / "identities.json"
         config.write_text(json.dumps(identities), encoding="utf-8")
         os.chmod(config, 0o600)
+        write_security(self.root)  # master, volume and filer closed to everyone but the store
+
+    def cwd(self) -> Path:
+        return self.root  # where weed reads security.toml
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "TMPDIR": str(self.root / "tmp"), "GOMEMLIMIT": "100MiB"}
