@@ -1,5 +1,6 @@
-"""Ctrl-C and SIGTERM tear the sandbox down and still write the contract; SIGKILL cannot, so the
-next run sweeps what the killed one left behind."""
+"""Ctrl-C and SIGTERM end the run within a second at every stage, tear the sandbox down and still
+write the contract, with the stage they stopped marked interrupted; SIGKILL cannot, so the next
+run sweeps what the killed one left behind."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox_helpers import INFRA, SERVICE, Inner, alive
+from sandbox_helpers import INFRA, SERVICE, Inner, alive, run_dirs
+
+# From the signal to the process's exit, teardown and the contract included.
+EXIT_WITHIN_S = 1.0
 
 SLEEPER = """
 import pathlib, time
@@ -50,25 +54,82 @@ def _pid_records(run_dir: Path) -> dict[str, dict[str, Any]]:
     return {p.stem: json.loads(p.read_text()) for p in (run_dir / "pids").glob("*.json")}
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_signal_tears_down_and_reports(inner: Inner, sig: signal.Signals) -> None:
-    inner.tests(test_inner=SLEEPER)
-    proc = _start(inner)
+def _wait_for_deploy(inner: Inner, proc: subprocess.Popen[bytes], timeout: float = 60) -> Path:
+    """The run dir once every component's process is running (deploy is then waiting)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        for name in run_dirs(inner.base):
+            run_dir = inner.base / name
+            records = _pid_records(run_dir) if (run_dir / "pids").is_dir() else {}
+            if set(records) == {*INFRA, SERVICE} and all(alive(r) for r in records.values()):
+                return run_dir
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail(f"deploy never started:\n{proc.communicate()[0].decode(errors='replace')}")
+
+
+def _interrupt(proc: subprocess.Popen[bytes], sig: signal.Signals) -> tuple[float, str]:
+    """Send the signal; return the seconds until the process exited, and its output."""
+    sent = time.monotonic()
+    proc.send_signal(sig)
     try:
-        run_dir = _wait_for_marker(inner, proc)
-        records = _pid_records(run_dir)
-        assert set(records) == {*INFRA, SERVICE}
-        assert all(alive(r) for r in records.values())
-        proc.send_signal(sig)
-        output = proc.communicate(timeout=60)[0].decode(errors="replace")
+        proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait()
+    seconds = time.monotonic() - sent
+    assert proc.stdout is not None
+    return seconds, proc.stdout.read().decode(errors="replace")
+
+
+SIGNALS = pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+
+
+@SIGNALS
+def test_signal_during_deploy_ends_it_at_once(inner: Inner, sig: signal.Signals) -> None:
+    """The service never gets ready, so deploy would wait its whole timeout (30 s)."""
+    inner.configure(service={"ready": "/never-ready"})
+    inner.tests(test_inner="def test_uses(sandbox):\n    pass\n")
+    proc = _start(inner)
+    run_dir = _wait_for_deploy(inner, proc)
+    records = _pid_records(run_dir)
+    time.sleep(0.3)  # well inside the wait for readiness
+    seconds, output = _interrupt(proc, sig)
     assert proc.returncode == 2, output
+    assert seconds < EXIT_WITHIN_S, f"exited {seconds:.2f} s after {sig.name}\n{output}"
+    doc = inner.results()
+    assert (doc["exit_code"], doc["outcome"], doc["infra_error"]) == (2, "interrupted", None)
+    stages = {name: stage["status"] for name, stage in doc["stages"].items()}
+    assert stages == {
+        "deploy": "interrupted",
+        "seed": "not_run",
+        "tests": "not_run",
+        "frontend": "skipped",
+        "teardown": "passed",
+    }
+    # The components that answered before the signal are named with their time.
+    assert set(doc["stages"]["deploy"]["components"]) <= {*INFRA, SERVICE}
+    assert [name for name, record in records.items() if alive(record)] == []
+    assert not run_dir.exists()
+    inner.assert_clean()
+
+
+@SIGNALS
+def test_signal_during_tests_tears_down_and_reports(inner: Inner, sig: signal.Signals) -> None:
+    inner.tests(test_inner=SLEEPER)
+    proc = _start(inner)
+    run_dir = _wait_for_marker(inner, proc)
+    records = _pid_records(run_dir)
+    assert set(records) == {*INFRA, SERVICE}
+    assert all(alive(r) for r in records.values())
+    seconds, output = _interrupt(proc, sig)
+    assert proc.returncode == 2, output
+    assert seconds < EXIT_WITHIN_S, f"exited {seconds:.2f} s after {sig.name}\n{output}"
     doc = inner.results()
     assert (doc["exit_code"], doc["outcome"]) == (2, "interrupted")
     assert doc["infra_error"] is None
+    assert doc["stages"]["deploy"]["status"] == "passed"
+    assert doc["stages"]["tests"]["status"] == "interrupted"
     assert doc["stages"]["teardown"]["status"] == "passed"
     assert doc["run_id"] == run_dir.name
     assert "KeyboardInterrupt" in output

@@ -28,10 +28,13 @@ from pytest_stonks_sandbox._measure.memory import MemorySampler
 from pytest_stonks_sandbox._measure.routes import RouteTemplates
 from pytest_stonks_sandbox._measure.stages import StageClock
 from pytest_stonks_sandbox._plugin.record import RunRecord
+from pytest_stonks_sandbox._plugin.signals import deferred_interrupts
 from pytest_stonks_sandbox._plugin.tally import SANDBOX_PROPERTY, add_report
 from pytest_stonks_sandbox._seeding import seeder
 from pytest_stonks_sandbox._settings.config import SandboxConfig
 
+#: A stage a signal (Ctrl-C, SIGTERM) stopped.
+INTERRUPTED, BY_SIGNAL = "interrupted", "stopped by Ctrl-C or SIGTERM"
 SANDBOX_FIXTURES = frozenset(
     {"sandbox", "db", "redis", "s3", "seed_ids", "sandbox_faults", "sandbox_client",
      "sandbox_load", "sandbox_recorder"}
@@ -84,6 +87,7 @@ class SandboxSession:
         self.test_lock: Path | None = controller.test_lock if controller else None
         self.document: dict[str, Any] | None = None
         self.frontend: Frontend | None = None
+        self.teardown_interrupted = False
 
     # --- provisioning -------------------------------------------------------------------
     def progress(self, text: str) -> None:
@@ -107,6 +111,9 @@ class SandboxSession:
         except SandboxError as exc:
             self.clock.end("deploy", "failed", exc.explain(), backend.readiness())
             raise
+        except KeyboardInterrupt:
+            self.clock.end("deploy", INTERRUPTED, BY_SIGNAL, backend.readiness())
+            raise
         seconds = self.clock.end("deploy", components=backend.readiness())
         if backend.swept:
             self.progress(
@@ -119,6 +126,9 @@ class SandboxSession:
             summary = self.record.seed = seeder.seed(endpoints, self.cfg.project)
         except SandboxError as exc:
             self.clock.end("seed", "failed", exc.explain())
+            raise
+        except KeyboardInterrupt:
+            self.clock.end("seed", INTERRUPTED, BY_SIGNAL)
             raise
         seconds = self.clock.end("seed")
         rows = sum(summary.row_counts().values())
@@ -172,14 +182,18 @@ class SandboxSession:
         self._end_tests()
         self.clock.begin("frontend")
 
-    def _end_tests(self) -> None:
+    def _end_tests(self, interrupted: bool = False) -> None:
         if self.clock.is_open("tests"):
             failed = self.record.tally.failed
+            if interrupted:
+                self.clock.end("tests", INTERRUPTED, BY_SIGNAL)
+                self.progress(f"tests: interrupted after {self.record.tally.counts['total']}")
+                return
             seconds = self.clock.end("tests", "failed" if failed else "passed")
             total = self.record.tally.counts["total"]
             self.progress(f"tests: {total} run, {failed} failed in {seconds:.2f} s")
 
-    def _end_frontend(self) -> None:
+    def _end_frontend(self, interrupted: bool = False) -> None:
         pages = self.record.pages
         if self.frontend is not None:
             self.frontend.close()
@@ -190,7 +204,11 @@ class SandboxSession:
             return
         failed = sum(1 for page in pages if page["status"] != "passed")
         detail = f"{len(pages)} page{'s' * (len(pages) != 1)}, {failed} failed"
-        seconds = self.clock.end("frontend", "failed" if failed else "passed", detail)
+        if interrupted:
+            status, detail = INTERRUPTED, f"{BY_SIGNAL} after {detail}"
+        else:
+            status = "failed" if failed else "passed"
+        seconds = self.clock.end("frontend", status, detail)
         self.progress(f"frontend: {detail} in {seconds:.2f} s")
 
     # --- hooks --------------------------------------------------------------------------
@@ -245,12 +263,14 @@ class SandboxSession:
         # pytest reports broken test modules as "interrupted"; they are test failures here.
         collect_errors = record.tally.collect_errors
         interrupted = stopped and not collect_errors
-        self._end_tests()
-        self._end_frontend()
+        self._end_tests(interrupted)
+        self._end_frontend(interrupted)
         if record.memory is not None:
             record.memory.stop()
         code = EXIT_FAILED if stopped and collect_errors else int(exitstatus)
         self._teardown(code)
+        if self.teardown_interrupted and not interrupted:
+            interrupted, code = True, int(pytest.ExitCode.INTERRUPTED)
         if record.infra_error is not None:
             code = EXIT_INFRA
         validation = ApiValidation(record.tally.sandbox_seconds, record.tally.sandbox_tests)
@@ -280,15 +300,21 @@ class SandboxSession:
             self.clock.end("teardown", "kept", detail)
             self.progress(f"teardown: {detail}")
             return
-        try:
-            self.backend.stop()
-        except SandboxError as exc:
-            self.record.infra_error = self.record.infra_error or exc
-            self.clock.end("teardown", "failed", exc.explain())
-            self.progress(f"teardown: failed: {exc.explain()}")
-            return
+        # Teardown always finishes: a signal now is noted and marks the stage, nothing more.
+        with deferred_interrupts() as caught:
+            try:
+                self.backend.stop()
+            except SandboxError as exc:
+                self.record.infra_error = self.record.infra_error or exc
+                self.clock.end("teardown", "failed", exc.explain())
+                self.progress(f"teardown: failed: {exc.explain()}")
+                return
         detail = "left the kept sandbox running" if self.backend.name == "attach" else "removed"
-        seconds = self.clock.end("teardown", detail=detail)
+        self.teardown_interrupted = caught.signum is not None
+        status = INTERRUPTED if self.teardown_interrupted else "passed"
+        if self.teardown_interrupted:
+            detail = f"{detail}; a signal arrived, teardown finished first"
+        seconds = self.clock.end("teardown", status, detail)
         self.progress(f"teardown: {detail} in {seconds:.2f} s")
 
     def _keep(self) -> None:

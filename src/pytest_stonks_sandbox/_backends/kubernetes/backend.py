@@ -13,7 +13,6 @@ import socket
 import struct
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,7 +32,7 @@ from pytest_stonks_sandbox._backends.kubernetes.sweep import (
     owner,
     sweep_namespaces,
 )
-from pytest_stonks_sandbox._backends.parallel import raise_first
+from pytest_stonks_sandbox._backends.parallel import Workers
 from pytest_stonks_sandbox._backends.probes import http_status, redis_ping
 from pytest_stonks_sandbox._core.errors import ComponentCrashed, ReadinessError
 from pytest_stonks_sandbox._core.model import Endpoints
@@ -99,6 +98,7 @@ class KubernetesBackend:
         self._kept = False
         self.swept: list[str] = []
         self.run_dir = ""
+        self.workers = Workers()
 
     # ------------------------------------------------------------------ start
 
@@ -181,11 +181,10 @@ class KubernetesBackend:
                         f"its pod is Ready but it does not answer at {address}{why}.",
                         f"its last log lines: {self._namespace().logs(component) or 'none'}",
                     )
-                time.sleep(PROBE_PAUSE_S)
+                self.workers.sleep(PROBE_PAUSE_S)
             self._ready[component] = round(time.monotonic() - started, 4)
 
-        with ThreadPoolExecutor(max_workers=len(names)) as pool:
-            raise_first([pool.submit(await_one, name) for name in names])
+        self.workers.run([functools.partial(await_one, name) for name in names])
 
     def _await_job(self, name: str, started: float) -> None:
         ns = self._namespace()
@@ -202,6 +201,7 @@ class KubernetesBackend:
     # ------------------------------------------------------------------ stop / keep
 
     def stop(self) -> None:
+        self.workers.halt()
         for forward in self.forwards.values():
             forward.stop()
         self.forwards = {}

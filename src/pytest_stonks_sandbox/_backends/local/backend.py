@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from collections.abc import Mapping
@@ -17,12 +18,15 @@ from pytest_stonks_sandbox._backends.local.process import ManagedProcess
 from pytest_stonks_sandbox._backends.local.rundir import RunDir, sweep
 from pytest_stonks_sandbox._backends.local.servers import WEED_PORT_FLAGS, RedisServer, S3Server
 from pytest_stonks_sandbox._backends.local.service import ServiceProcess
-from pytest_stonks_sandbox._backends.parallel import raise_first
+from pytest_stonks_sandbox._backends.parallel import Workers
 from pytest_stonks_sandbox._core.errors import ConfigError, TeardownError
 from pytest_stonks_sandbox._core.model import Endpoints
 from pytest_stonks_sandbox._core.s3 import S3_REGION
 from pytest_stonks_sandbox._measure.memory import process_tree_rss
 from pytest_stonks_sandbox._settings.project import ProjectConfig
+
+# Teardown waits this long for deploy workers to notice the stop signal before removing files.
+WORKERS_JOIN_S = 5.0
 
 
 def _secret() -> str:
@@ -42,6 +46,7 @@ class LocalBackend:
         self.services: list[ServiceProcess] = []
         self.endpoints: Endpoints | None = None
         self.swept: list[str] = []
+        self.workers = Workers()
 
     @property
     def run_id(self) -> str:
@@ -108,6 +113,8 @@ class LocalBackend:
             )
             for spec in self.project.services
         ]
+        for component in self.components:
+            component.workers = self.workers
         self._start_all()
         self.endpoints = endpoints
         return endpoints
@@ -146,23 +153,24 @@ class LocalBackend:
         started = time.monotonic()
         for service in self.services:
             service.spawn()
-        with ThreadPoolExecutor(max_workers=len(self.components) or 1) as pool:
-            infra_futures = [pool.submit(component.start) for component in self.infra]
-            raise_first(infra_futures)
-            service_futures = [
-                pool.submit(_await_service, service, started) for service in self.services
-            ]
-            raise_first(service_futures)
+        self.workers.run([component.start for component in self.infra])
+        self.workers.run([functools.partial(_await_service, s, started) for s in self.services])
 
     def stop(self) -> None:
+        """Halt the deploy's workers and end every component at once: the sandbox is thrown away
+        (PostgreSQL without a checkpoint), so nothing is worth waiting for."""
+        self.workers.halt()
         errors: list[str] = []
-        for group in (self.services, self.infra):
-            with ThreadPoolExecutor(max_workers=len(group) or 1) as pool:
-                for future in [pool.submit(component.stop) for component in group]:
-                    try:
-                        future.result()
-                    except Exception as exc:
-                        errors.append(str(exc))
+        components = self.components
+        with ThreadPoolExecutor(max_workers=len(components) or 1) as pool:
+            stopping = [pool.submit(component.stop, discard=True) for component in components]
+            for future in stopping:
+                try:
+                    future.result()
+                except Exception as exc:
+                    errors.append(str(exc))
+        # A worker may still be preparing files in the run dir (copying the data template).
+        self.workers.join(WORKERS_JOIN_S)
         leftovers = self.run.kill_recorded_processes() if self.run.path.exists() else 0
         self.run.remove()
         if errors or leftovers:
