@@ -28,12 +28,18 @@ def test_sleeps(sandbox):
 """
 
 
+def _default_sigint() -> None:
+    # A background job may start with SIGINT ignored; Python then never raises KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(inner: Inner, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "pytest", "--sandbox", "-p", "no:cacheprovider", *args],
         cwd=inner.path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        preexec_fn=_default_sigint,
     )
 
 
@@ -136,6 +142,47 @@ def test_signal_during_tests_tears_down_and_reports(inner: Inner, sig: signal.Si
     assert [name for name, record in records.items() if alive(record)] == []
     assert not run_dir.exists()
     inner.assert_clean()
+
+
+NEVER_SETTLES = """service = "items"
+timeout_s = 30
+
+[pages.never-settles]
+path = "/pages/never-settles"
+calls = ["items GET /api/items"]
+fields = [{ selector = "h1" }]
+"""
+TESTS_THEN_PAGES = """
+import pathlib
+
+def test_items(sandbox):
+    pathlib.Path("started.marker").write_text(sandbox.run_dir)
+"""
+
+
+def test_signal_during_frontend_marks_it_interrupted_and_ends_the_browser(inner: Inner) -> None:
+    """The page never says it is ready, so its check would wait 30 s without the signal."""
+    inner.configure(pages="pages.toml")
+    (inner.path / "pages.toml").write_text(NEVER_SETTLES, encoding="utf-8")
+    inner.tests(test_inner=TESTS_THEN_PAGES)
+    proc = _start(inner)
+    run_dir = _wait_for_marker(inner, proc)
+    time.sleep(1.5)  # the tests are done; the page check is waiting for the page
+    seconds, output = _interrupt(proc, signal.SIGINT)
+    assert proc.returncode == 2, output
+    assert seconds < EXIT_WITHIN_S, f"exited {seconds:.2f} s after SIGINT\n{output}"
+    doc = inner.results()
+    assert doc["outcome"] == "interrupted"
+    stages = {name: stage["status"] for name, stage in doc["stages"].items()}
+    assert stages == {
+        "deploy": "passed",
+        "seed": "passed",
+        "tests": "passed",
+        "frontend": "interrupted",
+        "teardown": "passed",
+    }
+    assert not run_dir.exists()
+    inner.assert_clean()  # the browser carries the run's tag too
 
 
 def test_sigkill_leaves_sandbox_that_next_run_sweeps(inner: Inner) -> None:

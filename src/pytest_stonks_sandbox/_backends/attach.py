@@ -105,10 +105,10 @@ class AttachBackend:
         )
         return self.cluster.attach(self.state)
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
         """The kept sandbox belongs to the run that made it; leave it up (close our forwards)."""
         if self.cluster is not None:
-            self.cluster.stop()
+            self.cluster.stop(wait)
 
     def keep(self) -> dict[str, Any]:
         return self.state

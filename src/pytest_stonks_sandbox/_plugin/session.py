@@ -268,7 +268,7 @@ class SandboxSession:
         if record.memory is not None:
             record.memory.stop()
         code = EXIT_FAILED if stopped and collect_errors else int(exitstatus)
-        self._teardown(code)
+        self._teardown(code, interrupted)
         if self.teardown_interrupted and not interrupted:
             interrupted, code = True, int(pytest.ExitCode.INTERRUPTED)
         if record.infra_error is not None:
@@ -288,7 +288,7 @@ class SandboxSession:
         write_report(self.cfg.results_path, self.document)
         session.exitstatus = code
 
-    def _teardown(self, code: int) -> None:
+    def _teardown(self, code: int, interrupted: bool = False) -> None:
         if self.backend is None:
             self.clock.skip("teardown", "nothing was provisioned")
             return
@@ -303,7 +303,7 @@ class SandboxSession:
         # Teardown always finishes: a signal now is noted and marks the stage, nothing more.
         with deferred_interrupts() as caught:
             try:
-                self.backend.stop()
+                self.backend.stop(wait=not interrupted)
             except SandboxError as exc:
                 self.record.infra_error = self.record.infra_error or exc
                 self.clock.end("teardown", "failed", exc.explain())

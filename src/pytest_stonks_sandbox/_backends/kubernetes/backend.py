@@ -113,8 +113,8 @@ class KubernetesBackend:
         try:
             self.swept = sweep_namespaces(self.ns.api_client)
             return self._start(credentials, settings, workload)
-        except BaseException:
-            self.stop()
+        except BaseException as exc:
+            self.stop(wait=not isinstance(exc, KeyboardInterrupt))
             raise
 
     def _start(
@@ -200,7 +200,8 @@ class KubernetesBackend:
 
     # ------------------------------------------------------------------ stop / keep
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Close the forwards and delete the namespace (`wait`: until it is gone)."""
         self.workers.halt()
         for forward in self.forwards.values():
             forward.stop()
@@ -210,7 +211,7 @@ class KubernetesBackend:
             return
         try:
             if ns.created and not self._kept:
-                ns.delete(max(self.timeout_s, 60.0))
+                ns.delete(max(self.timeout_s, 60.0), wait)
         finally:
             ns.api_client.close()
 

@@ -105,8 +105,8 @@ class Namespace:
                     kind, f"could not be created ({api.describe(exc)}).", "correct the manifest."
                 ) from exc
 
-    def delete(self, timeout_s: float) -> None:
-        """Delete the namespace and wait until it is gone."""
+    def delete(self, timeout_s: float, wait: bool = True) -> None:
+        """Delete the namespace; `wait`: until it is gone (else once it is terminating)."""
         try:
             self.core.delete_namespace(self.name, propagation_policy="Background")
         except api.api_exception() as exc:
@@ -117,6 +117,8 @@ class Namespace:
                 f"could not be deleted ({api.describe(exc)}).",
                 f"delete it yourself: kubectl delete namespace {self.name}",
             ) from exc
+        if not wait:
+            return
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:

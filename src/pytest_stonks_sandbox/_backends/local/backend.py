@@ -156,9 +156,10 @@ class LocalBackend:
         self.workers.run([component.start for component in self.infra])
         self.workers.run([functools.partial(_await_service, s, started) for s in self.services])
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
         """Halt the deploy's workers and end every component at once: the sandbox is thrown away
-        (PostgreSQL without a checkpoint), so nothing is worth waiting for."""
+        (PostgreSQL without a checkpoint), so nothing is worth waiting for (`wait` changes
+        nothing here: it is always done on return)."""
         self.workers.halt()
         errors: list[str] = []
         components = self.components
