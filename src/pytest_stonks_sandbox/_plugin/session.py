@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import pytest
 
+from pytest_stonks_sandbox._backends.attach import read_state
 from pytest_stonks_sandbox._backends.base import Backend
 from pytest_stonks_sandbox._backends.factory import make_backend
 from pytest_stonks_sandbox._backends.probes import http_json
@@ -28,6 +29,7 @@ from pytest_stonks_sandbox._measure.memory import MemorySampler
 from pytest_stonks_sandbox._measure.routes import RouteTemplates
 from pytest_stonks_sandbox._measure.stages import StageClock
 from pytest_stonks_sandbox._plugin.record import RunRecord
+from pytest_stonks_sandbox._plugin.reuse import kept_state, plan_attach, record_seed
 from pytest_stonks_sandbox._plugin.signals import deferred_interrupts
 from pytest_stonks_sandbox._plugin.tally import SANDBOX_PROPERTY, add_report
 from pytest_stonks_sandbox._seeding import seeder
@@ -121,6 +123,34 @@ class SandboxSession:
             )
         ready = ", ".join(f"{name} {sec:.2f}s" for name, sec in backend.readiness().items())
         self.progress(f"deploy: ready in {seconds:.2f} s ({ready})")
+        state = read_state(self.cfg.state_file) if backend.name == "attach" else None
+        plan = plan_attach(state, self.cfg.project, self.cfg.reseed) if state else None
+        if plan is not None and not plan.seed:
+            self.clock.skip("seed", plan.reason)
+            self.progress(f"seed: skipped: {plan.reason}")
+            seed_rows = dict(plan.seed_rows)
+        else:
+            if plan is not None:
+                self.progress(f"seed: {plan.reason}")
+            seed_rows = self._seed(endpoints).row_counts()
+            if state is not None and self.record.seed is not None:
+                record_seed(self.cfg.state_file, state, self.cfg.project, self.record.seed)
+        self.sandbox = Sandbox(
+            run_id=backend.run_id or self.cfg.run_id,
+            backend=backend.name,
+            namespace=backend.namespace,
+            endpoints=endpoints,
+            run_dir=backend.run_dir,
+            seed_rows=seed_rows,
+        )
+        cached = plan.routes if plan is not None else {}
+        self.routes = dict(cached) if cached else fetch_route_templates(endpoints)
+        self.record.memory = MemorySampler(backend.memory, self.cfg.memory_interval_s)
+        self.record.memory.start()
+        return self.sandbox
+
+    def _seed(self, endpoints: Endpoints) -> seeder.SeedSummary:
+        """The seed stage: migrations, rows and objects."""
         self.clock.begin("seed")
         try:
             summary = self.record.seed = seeder.seed(endpoints, self.cfg.project)
@@ -136,18 +166,7 @@ class SandboxSession:
             f"seed: {rows} rows in {len(summary.tables)} tables, "
             f"{summary.objects} objects in {seconds:.2f} s"
         )
-        self.sandbox = Sandbox(
-            run_id=backend.run_id or self.cfg.run_id,
-            backend=backend.name,
-            namespace=backend.namespace,
-            endpoints=endpoints,
-            run_dir=backend.run_dir,
-            seed_rows=summary.row_counts(),
-        )
-        self.routes = fetch_route_templates(endpoints)
-        self.record.memory = MemorySampler(backend.memory, self.cfg.memory_interval_s)
-        self.record.memory.start()
-        return self.sandbox
+        return summary
 
     def provision_or_exit(self) -> Sandbox:
         """Provision; an infrastructure failure ends the session with exit code 2."""
@@ -321,6 +340,7 @@ class SandboxSession:
         assert self.backend is not None and self.sandbox is not None
         state = {
             **self.backend.keep(),
+            **kept_state(self.cfg.project, self.record.seed, self.routes),
             "run_id": self.sandbox.run_id,
             "namespace": self.sandbox.namespace,
             "created_at": self.record.started_at,

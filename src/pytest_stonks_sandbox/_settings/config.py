@@ -63,6 +63,7 @@ class SandboxConfig:
     project: ProjectConfig
     gc_only: bool = False
     browser: str = ""
+    reseed: bool = False
 
     @property
     def run_dir(self) -> Path:
@@ -234,6 +235,7 @@ def resolve(
         project=project,
         gc_only=gc_only,
         browser=sources.value("browser"),
+        reseed=sources.value("reseed"),
     )
 
 
