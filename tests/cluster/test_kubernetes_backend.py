@@ -261,6 +261,12 @@ def test_keep_then_attach_then_stop(
         url = endpoints.service_url("query-api")
         assert httpx.get(f"{url}/ready", timeout=10).status_code == 200
         assert set(attached.memory()) == set(backend.components)
+        # Fault injection works on the attached namespace: the pod is replaced, as by the backend.
+        pods_before = {name_of(p) for p in core.list_namespaced_pod(backend.namespace).items}
+        attached.fault("restart", "redis")
+        pods_after = {name_of(p) for p in core.list_namespaced_pod(backend.namespace).items}
+        assert pods_after - pods_before, "no new pod after the restart"
+        assert httpx.get(f"{url}/ready", timeout=10).status_code == 200
     finally:
         attached.stop()
     assert status_of(core.read_namespace(backend.namespace)).phase == "Active"

@@ -1,6 +1,7 @@
 """Attaching to a kept sandbox redoes nothing the kept run did: unchanged seed files are not
 seeded again and the route templates come from the state file; changed seed files are seeded
-again (and said so); a changed service declaration is refused, naming what changed."""
+again (and said so); a changed service declaration is refused, naming what changed. Fault
+injection works on the attached sandbox, and a later run finds the restarted processes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox_helpers import Inner
+from sandbox_helpers import INFRA, SERVICE, Inner, alive
 
 NAMES_TEST = """
 import json, pathlib
@@ -19,6 +20,13 @@ async def test_items(items_client, db):
     assert (await items_client.get("/api/items")).status_code == 200
     rows = await db.fetch("SELECT name FROM items ORDER BY name")
     pathlib.Path("names.json").write_text(json.dumps([row["name"] for row in rows]))
+"""
+FAULT_TEST = """
+async def test_restart_then_stop(items_client, sandbox_faults):
+    sandbox_faults.restart("items")
+    sandbox_faults.restart("postgres")
+    assert (await items_client.get("/api/items")).status_code == 200
+    sandbox_faults.stop("redis")  # started again after the test
 """
 NEW_ITEM = "00000000-0000-4000-c100-000000000004,00000000-0000-4000-b100-000000000001,delta,4\n"
 
@@ -87,3 +95,21 @@ def test_a_changed_service_declaration_is_refused(inner: Inner, kept: Path) -> N
     assert error["component"] == "attach"
     assert "was built from other services than this checkout's" in error["message"]
     assert "pytest --sandbox --keep always" in error["hint"]
+
+
+def test_faults_act_on_the_attached_sandbox_and_the_state_file_follows(
+    inner: Inner, kept: Path
+) -> None:
+    before = json.loads(kept.read_text())["pids"]
+    records = {name: rec for name, rec in inner.seen_pids().items()}
+    (inner.path / "test_inner.py").write_text(FAULT_TEST)
+    result = inner.run("--sandbox-reuse", str(kept))
+    result.assert_outcomes(passed=1)
+    after = json.loads(kept.read_text())["pids"]
+    assert set(after) == {*INFRA, SERVICE}
+    assert {name for name in after if after[name] != before[name]} == {"items", "postgres", "redis"}
+    assert [name for name, rec in records.items() if alive(rec)] == ["s3"]  # the others replaced
+    # A later run attaches to the restarted processes, and the seed survived the restarts.
+    (inner.path / "test_inner.py").write_text(NAMES_TEST)
+    inner.run("--sandbox-reuse", str(kept)).assert_outcomes(passed=1)
+    assert _names(inner) == ["alpha", "beta", "gamma"]

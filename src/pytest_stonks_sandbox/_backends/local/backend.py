@@ -7,8 +7,10 @@ import secrets
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pytest_stonks_sandbox._backends.base import FAULT_ACTIONS
 from pytest_stonks_sandbox._backends.local import binaries
@@ -33,6 +35,28 @@ def _secret() -> str:
     return secrets.token_hex(16)
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """The per-run secrets of a local sandbox."""
+
+    postgres: str
+    redis: str
+    s3_access_key: str
+    s3_secret_key: str
+    api_key: str
+
+    @classmethod
+    def of(cls, endpoints: Endpoints) -> Credentials:
+        """Those of a running sandbox, read back from its endpoints."""
+        return cls(
+            urlsplit(endpoints.postgres_dsn).password or "",
+            urlsplit(endpoints.redis_url).password or "",
+            endpoints.s3_access_key,
+            endpoints.s3_secret_key,
+            endpoints.api_key,
+        )
+
+
 class LocalBackend:
     """PostgreSQL 16, Redis 7, S3 and the services as processes in a private run directory."""
 
@@ -47,6 +71,7 @@ class LocalBackend:
         self.endpoints: Endpoints | None = None
         self.swept: list[str] = []
         self.workers = Workers()
+        self.ports: dict[str, int] = {}
 
     @property
     def run_id(self) -> str:
@@ -74,19 +99,44 @@ class LocalBackend:
             raise
 
     def _start(self) -> Endpoints:
-        ports = self._ports()
+        credentials = Credentials(_secret(), _secret(), "SB" + secrets.token_hex(8).upper(),
+                                  _secret(), _secret())  # fmt: skip
+        self._build(self._ports(), credentials)
+        self._start_all()
+        assert self.endpoints is not None
+        return self.endpoints
+
+    @classmethod
+    def restore(
+        cls, project: ProjectConfig, state: Mapping[str, Any], timeout_s: float
+    ) -> LocalBackend:
+        """The backend of a sandbox kept by an earlier run, from its state file, taking over its
+        processes: a fault stops or starts them as the run that made them would have."""
+        backend = cls(project, Path(state["run_dir"]), timeout_s)
+        endpoints = Endpoints.from_dict(state["endpoints"])
+        backend._build(dict(state["ports"]), Credentials.of(endpoints))
+        for component in backend.components:
+            pid = backend.run.recorded_pid(component.name)
+            if pid is not None:
+                component.adopt(pid)
+        return backend
+
+    def _build(self, ports: Mapping[str, int], credentials: Credentials) -> None:
+        """The components and endpoints of a sandbox on these ports with these credentials."""
+        self.ports = dict(ports)
         bins = self.project.binaries
         postgres = PostgresServer(
             self.run, self.timeout_s, binaries.postgres_bin_dir(bins),
-            ports["postgres"], _secret(), self.project.database,
+            ports["postgres"], credentials.postgres, self.project.database,
         )  # fmt: skip
         redis = RedisServer(
-            self.run, self.timeout_s, binaries.redis_server(bins), ports["redis"], _secret()
-        )
+            self.run, self.timeout_s, binaries.redis_server(bins), ports["redis"],
+            credentials.redis,
+        )  # fmt: skip
         weed_ports = {flag: ports[f"s3:{flag}"] for flag in WEED_PORT_FLAGS}
         s3 = S3Server(
             self.run, self.timeout_s, binaries.weed(bins), weed_ports,
-            "SB" + secrets.token_hex(8).upper(), _secret(), self.project.buckets,
+            credentials.s3_access_key, credentials.s3_secret_key, self.project.buckets,
         )  # fmt: skip
         self.infra = [postgres, redis, s3]
         service_urls = {spec.name: f"http://127.0.0.1:{ports[spec.name]}" for spec in
@@ -98,7 +148,7 @@ class LocalBackend:
             s3_access_key=s3.access_key,
             s3_secret_key=s3.secret_key,
             s3_region=S3_REGION,
-            api_key=_secret(),
+            api_key=credentials.api_key,
             services=service_urls,
         )
         placeholders = endpoints.placeholders()
@@ -115,9 +165,7 @@ class LocalBackend:
         ]
         for component in self.components:
             component.workers = self.workers
-        self._start_all()
         self.endpoints = endpoints
-        return endpoints
 
     def _ports(self) -> dict[str, int]:
         names = ["postgres", "redis", *(f"s3:{flag}" for flag in WEED_PORT_FLAGS)]
@@ -187,6 +235,7 @@ class LocalBackend:
             "backend": self.name,
             "run_dir": str(self.run.path),
             "endpoints": self.endpoints.to_dict() if self.endpoints else {},
+            "ports": self.ports,
             "pids": {c.name: c.pid for c in self.components if c.pid is not None},
         }
 

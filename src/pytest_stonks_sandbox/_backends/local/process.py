@@ -17,6 +17,8 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
+
 from pytest_stonks_sandbox._backends.local.rundir import RunDir, kill_group
 from pytest_stonks_sandbox._backends.parallel import Workers
 from pytest_stonks_sandbox._core.errors import ComponentCrashed, ProvisionError, ReadinessError
@@ -55,6 +57,7 @@ class ManagedProcess:
         # The backend shares its own; the lock makes spawn and stop exclude each other.
         self.workers = Workers()
         self._spawn_lock = threading.Lock()
+        self._adopted: int | None = None  # a kept sandbox's process, started by an earlier run
 
     # --- what a subclass describes -------------------------------------------------------
     def argv(self) -> list[str]:
@@ -87,7 +90,12 @@ class ManagedProcess:
 
     @property
     def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
+        return self.proc.pid if self.proc else self._adopted
+
+    def adopt(self, pid: int) -> None:
+        """Take over the running process of a kept sandbox: stop ends it, start replaces it."""
+        self._adopted = pid
+        self._prepared = True  # its files are there already
 
     def spawn(self) -> None:
         """Start the process, unless the backend is stopping (then raise Halted)."""
@@ -159,14 +167,19 @@ class ManagedProcess:
         """
         with self._spawn_lock:
             proc = self.proc
-        if proc is None:
-            return
-        self.stopped_on_purpose = True
         sig, grace = (
             (self.discard_signal, self.discard_grace_s)
             if discard
             else (self.stop_signal, self.stop_grace_s)
         )
+        if proc is None:
+            if self._adopted is not None:
+                self.stopped_on_purpose = True
+                _end_foreign(self._adopted, sig, grace)
+                self._adopted = None
+                self.run.forget_process(self.name)
+            return
+        self.stopped_on_purpose = True
         if proc.poll() is None and sig != signal.SIGKILL:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(proc.pid, sig)
@@ -204,3 +217,25 @@ class ManagedProcess:
             f"exited with code {code} during start-up. Last log lines: {tail or '(empty)'}",
             f"see {self.log_path}.",
         )
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _end_foreign(pid: int, sig: int, grace_s: float) -> None:
+    """Stop a process this run did not start (it cannot be waited for): signal it, poll until it
+    has exited (a zombie counts), then kill its group."""
+    for step, wait_s in ((sig, grace_s), (signal.SIGKILL, 5.0)):
+        if step == signal.SIGKILL:
+            kill_group(pid)
+        else:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, step)
+        deadline = time.monotonic() + wait_s
+        while not _gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    kill_group(pid)
