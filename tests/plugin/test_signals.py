@@ -185,6 +185,55 @@ def test_signal_during_frontend_marks_it_interrupted_and_ends_the_browser(inner:
     inner.assert_clean()  # the browser carries the run's tag too
 
 
+MANY_FILES = """
+import pathlib
+
+def test_fills_the_run_dir(sandbox):
+    # Enough files that removing the run dir takes a moment: teardown is still going on when
+    # the signal arrives.
+    bulk = pathlib.Path(sandbox.run_dir, "bulk")
+    for group in range(40):
+        directory = bulk / str(group)
+        directory.mkdir(parents=True)
+        for index in range(500):
+            (directory / str(index)).write_bytes(b"x")
+"""
+
+
+def test_signal_during_teardown_is_noted_and_teardown_finishes(inner: Inner) -> None:
+    inner.tests(test_inner=MANY_FILES)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "--sandbox", "-p", "no:cacheprovider"],
+        cwd=inner.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_default_sigint,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    lines = []
+    for raw in proc.stdout:  # the tests stage's line comes right before teardown
+        lines.append(raw.decode(errors="replace"))
+        if "[stonks-sandbox] tests:" in lines[-1]:
+            break
+    (run_dir,) = (inner.base / name for name in run_dirs(inner.base))
+    deadline = time.monotonic() + 30
+    # Teardown has begun once the components are stopped (their pid records go); the run dir
+    # with its files is removed after that.
+    while list((run_dir / "pids").glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    output = "".join(lines) + proc.communicate(timeout=60)[0].decode(errors="replace")
+    assert proc.returncode == 2, output
+    doc = inner.results()
+    assert (doc["exit_code"], doc["outcome"], doc["infra_error"]) == (2, "interrupted", None)
+    assert doc["stages"]["tests"]["status"] == "passed"
+    assert doc["stages"]["teardown"]["status"] == "interrupted", doc["stages"]["teardown"]
+    assert "teardown finished first" in doc["stages"]["teardown"]["detail"]
+    assert "KeyboardInterrupt" not in output
+    inner.assert_clean()
+
+
 def test_sigkill_leaves_sandbox_that_next_run_sweeps(inner: Inner) -> None:
     inner.tests(test_inner=SLEEPER)
     proc = _start(inner)

@@ -30,7 +30,7 @@ from pytest_stonks_sandbox._measure.routes import RouteTemplates
 from pytest_stonks_sandbox._measure.stages import StageClock
 from pytest_stonks_sandbox._plugin.record import RunRecord
 from pytest_stonks_sandbox._plugin.reuse import kept_state, plan_attach, record_seed
-from pytest_stonks_sandbox._plugin.signals import deferred_interrupts
+from pytest_stonks_sandbox._plugin.signals import Caught, deferred_interrupts
 from pytest_stonks_sandbox._plugin.tally import SANDBOX_PROPERTY, add_report
 from pytest_stonks_sandbox._seeding import seeder
 from pytest_stonks_sandbox._settings.config import SandboxConfig
@@ -89,7 +89,7 @@ class SandboxSession:
         self.test_lock: Path | None = controller.test_lock if controller else None
         self.document: dict[str, Any] | None = None
         self.frontend: Frontend | None = None
-        self.teardown_interrupted = False
+        self.late_signals = Caught()
 
     # --- provisioning -------------------------------------------------------------------
     def progress(self, text: str) -> None:
@@ -275,8 +275,13 @@ class SandboxSession:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Teardown and the contract always finish: a signal meanwhile is only noted."""
         if self.is_worker:
             return
+        with deferred_interrupts() as self.late_signals:
+            self._finish(session, exitstatus)
+
+    def _finish(self, session: pytest.Session, exitstatus: int) -> None:
         record = self.record
         stopped = exitstatus == pytest.ExitCode.INTERRUPTED and record.infra_error is None
         # pytest reports broken test modules as "interrupted"; they are test failures here.
@@ -288,7 +293,7 @@ class SandboxSession:
             record.memory.stop()
         code = EXIT_FAILED if stopped and collect_errors else int(exitstatus)
         self._teardown(code, interrupted)
-        if self.teardown_interrupted and not interrupted:
+        if self.late_signals.count and not interrupted:
             interrupted, code = True, int(pytest.ExitCode.INTERRUPTED)
         if record.infra_error is not None:
             code = EXIT_INFRA
@@ -319,20 +324,19 @@ class SandboxSession:
             self.clock.end("teardown", "kept", detail)
             self.progress(f"teardown: {detail}")
             return
-        # Teardown always finishes: a signal now is noted and marks the stage, nothing more.
-        with deferred_interrupts() as caught:
-            try:
-                self.backend.stop(wait=not interrupted)
-            except SandboxError as exc:
-                self.record.infra_error = self.record.infra_error or exc
-                self.clock.end("teardown", "failed", exc.explain())
-                self.progress(f"teardown: failed: {exc.explain()}")
-                return
+        signals_before = self.late_signals.count
+        try:
+            self.backend.stop(wait=not interrupted)
+        except SandboxError as exc:
+            self.record.infra_error = self.record.infra_error or exc
+            self.clock.end("teardown", "failed", exc.explain())
+            self.progress(f"teardown: failed: {exc.explain()}")
+            return
         detail = "left the kept sandbox running" if self.backend.name == "attach" else "removed"
-        self.teardown_interrupted = caught.signum is not None
-        status = INTERRUPTED if self.teardown_interrupted else "passed"
-        if self.teardown_interrupted:
-            detail = f"{detail}; a signal arrived, teardown finished first"
+        # A signal during teardown (noted, see pytest_sessionfinish) marks the stage.
+        status = "passed"
+        if self.late_signals.count > signals_before:
+            status, detail = INTERRUPTED, f"{detail}; a signal arrived, teardown finished first"
         seconds = self.clock.end("teardown", status, detail)
         self.progress(f"teardown: {detail} in {seconds:.2f} s")
 

@@ -1,5 +1,6 @@
 """Ctrl-C and SIGTERM: both interrupt the run (a KeyboardInterrupt in the main thread), except
-during teardown, which must finish: there a signal is noted, and the run ends as interrupted."""
+at its end (teardown, the contract), which must finish: there a signal is noted, and the run
+ends as interrupted."""
 
 from __future__ import annotations
 
@@ -36,9 +37,10 @@ def install_sigterm_handler(config: pytest.Config) -> None:
 
 @dataclass
 class Caught:
-    """The signal that arrived while interrupts were deferred (None: none did)."""
+    """The signals that arrived while interrupts were deferred: the first, and how many."""
 
     signum: int | None = None
+    count: int = 0
 
 
 @contextlib.contextmanager
@@ -52,6 +54,7 @@ def deferred_interrupts() -> Iterator[Caught]:
 
     def note(signum: int, frame: FrameType | None) -> None:
         caught.signum = caught.signum or signum
+        caught.count += 1
 
     previous: dict[signal.Signals, Handler] = {}
     try:
