@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -26,8 +27,9 @@ from kubernetes.client.exceptions import ApiException
 
 from pytest_stonks_sandbox._backends.attach import AttachBackend
 from pytest_stonks_sandbox._backends.kubernetes import cluster as cluster_module
+from pytest_stonks_sandbox._backends.kubernetes import manifests
 from pytest_stonks_sandbox._backends.kubernetes.backend import KubernetesBackend
-from pytest_stonks_sandbox._backends.kubernetes.cluster import Namespace
+from pytest_stonks_sandbox._backends.kubernetes.cluster import Namespace, component_of, is_ready
 from pytest_stonks_sandbox._backends.kubernetes.manifests import MANAGED_BY, OWNER_ANNOTATION
 from pytest_stonks_sandbox._backends.kubernetes.sweep import sweep_namespaces
 from pytest_stonks_sandbox._core.errors import ReadinessError, TeardownError
@@ -265,6 +267,12 @@ def test_keep_then_attach_then_stop(
         url = endpoints.service_url("query-api")
         assert httpx.get(f"{url}/ready", timeout=10).status_code == 200
         assert set(attached.memory()) == set(backend.components)
+        # Fault injection works on the attached namespace: the pod is replaced, as by the backend.
+        pods_before = {name_of(p) for p in core.list_namespaced_pod(backend.namespace).items}
+        attached.fault("restart", "redis")
+        pods_after = {name_of(p) for p in core.list_namespaced_pod(backend.namespace).items}
+        assert pods_after - pods_before, "no new pod after the restart"
+        assert httpx.get(f"{url}/ready", timeout=10).status_code == 200
     finally:
         attached.stop()
     assert status_of(core.read_namespace(backend.namespace)).phase == "Active"
@@ -374,6 +382,15 @@ def test_sweep_removes_namespaces_of_dead_runs_only(
 def _run_pipeline(
     kubeconfig: Path, namespace: str, results: Path, *args: str, timeout: float = 900
 ) -> subprocess.CompletedProcess[str]:
+    command, env = _pipeline_command(kubeconfig, namespace, results, *args)
+    return subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def _pipeline_command(
+    kubeconfig: Path, namespace: str, results: Path, *args: str
+) -> tuple[list[str], dict[str, str]]:
     # The inner run takes its settings from its command line only.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STONKS_SANDBOX", "PYTEST_"))}
     env["KUBECONFIG"] = str(kubeconfig)
@@ -394,9 +411,7 @@ def _run_pipeline(
         "-q",
         *args,
     ]
-    return subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    return command, env
 
 
 def _contract(path: Path) -> dict[str, Any]:
@@ -425,6 +440,63 @@ def test_integration_suite_passes_on_the_kubernetes_backend(
     assert set(contract["memory"]) >= {"postgres", "redis", "s3", "query-api"}
     assert all(entry["samples"] >= 1 for entry in contract["memory"].values())
     assert _namespace_gone(client.CoreV1Api(kwok_cluster.api), namespace, timeout=5)
+
+
+def _ready_components(core: client.CoreV1Api, namespace: str) -> set[str]:
+    return {component_of(pod) for pod in core.list_namespaced_pod(namespace).items if is_ready(pod)}
+
+
+def _default_sigint() -> None:
+    # A background job may start with SIGINT ignored; Python then never raises KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_during_deploy_ends_the_run_at_once_and_removes_the_namespace(
+    kwok_cluster: Cluster, project: ProjectConfig, tmp_path: Path, sig: signal.Signals
+) -> None:
+    """No LocalKubelet: the pods are Ready but nothing answers behind the port-forwards, so
+    deploy would wait out its whole readiness timeout (120 s here) without the signal."""
+    namespace = f"stonks-inttest-sig-{uuid.uuid4().hex[:6]}"
+    results = tmp_path / "inttest-results.json"
+    command, env = _pipeline_command(
+        kwok_cluster.kubeconfig, namespace, results, "--sandbox-timeout=120",
+        "tests/integration/test_registry_api.py",
+    )  # fmt: skip
+    proc = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        preexec_fn=_default_sigint,
+    )  # fmt: skip
+    core = client.CoreV1Api(kwok_cluster.api)
+    try:
+        deadline = time.monotonic() + 60
+        components = set(manifests.components(project))
+        while not components <= _ready_components(core, namespace):
+            assert proc.poll() is None and time.monotonic() < deadline, "pods never got Ready"
+            time.sleep(0.1)
+        time.sleep(1.0)  # deploy is now probing the components through their forwards
+        sent = time.monotonic()
+        proc.send_signal(sig)
+        output = proc.communicate(timeout=60)[0].decode(errors="replace")
+        seconds = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    kwok_cluster.timings[f"{sig.name} during deploy to exit"] = seconds
+    assert proc.returncode == 2, output[-3000:]
+    assert seconds < 1.0, f"exited {seconds:.2f} s after {sig.name}\n{output[-3000:]}"
+    contract = _contract(results)
+    assert (contract["outcome"], contract["infra_error"]) == ("interrupted", None)
+    assert contract["stages"]["deploy"]["status"] == "interrupted"
+    assert contract["stages"]["teardown"]["status"] == "passed"
+    # At exit its deletion is under way (the cluster finishes it on its own), then it is gone.
+    try:
+        metadata = core.read_namespace(namespace).metadata
+        assert metadata is not None and metadata.deletion_timestamp is not None
+    except ApiException as exc:
+        assert exc.status == 404
+    assert _namespace_gone(core, namespace, timeout=60)
 
 
 def test_provisioning_failure_is_exit_2_with_the_component_named(

@@ -12,12 +12,14 @@ from urllib.parse import urlsplit
 from pytest_stonks_sandbox._backends.evidence import EvidenceFile, log_files
 from pytest_stonks_sandbox._backends.probes import tcp_open
 from pytest_stonks_sandbox._core.errors import ProvisionError
+from pytest_stonks_sandbox._core.jsonfile import write_json
 from pytest_stonks_sandbox._core.model import Endpoints
 from pytest_stonks_sandbox._measure.memory import PROCESS_PSS, MemoryMeasure, process_tree_pss
 from pytest_stonks_sandbox._settings.project import ProjectConfig
 
 if TYPE_CHECKING:
     from pytest_stonks_sandbox._backends.kubernetes.backend import KubernetesBackend
+    from pytest_stonks_sandbox._backends.local.backend import LocalBackend
 
 
 def read_state(path: Path) -> dict[str, Any]:
@@ -42,7 +44,7 @@ def _host_port(url: str) -> tuple[str, int]:
 
 
 class AttachBackend:
-    """Uses a running sandbox as it is: starts nothing, stops nothing.
+    """Uses a running sandbox as it is: starts nothing, stops nothing (but for fault injection).
 
     A kept Kubernetes sandbox is reached through new port-forwards (the kept run's ended with it).
     """
@@ -56,6 +58,7 @@ class AttachBackend:
         self.state: dict[str, Any] = {}
         self._ready: dict[str, float] = {}
         self.cluster: KubernetesBackend | None = None
+        self.local: LocalBackend | None = None
         self.swept: list[str] = []
 
     @property
@@ -106,10 +109,10 @@ class AttachBackend:
         )
         return self.cluster.attach(self.state)
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
         """The kept sandbox belongs to the run that made it; leave it up (close our forwards)."""
         if self.cluster is not None:
-            self.cluster.stop()
+            self.cluster.stop(wait)
 
     def keep(self) -> dict[str, Any]:
         return self.state
@@ -144,8 +147,27 @@ class AttachBackend:
         return log_files(Path(self.run_dir)) if self.run_dir else []
 
     def fault(self, action: str, component: str) -> None:
-        raise ProvisionError(
-            component,
-            f"cannot {action} it: fault injection needs a sandbox this run started.",
-            "run resilience tests without --sandbox-reuse.",
-        )
+        """Act on a kept component as the run that made it would: pods are deleted or scaled
+        in the namespace; local processes are stopped by pid and started again in the run dir
+        (the state file then records the new pids, for later runs)."""
+        if self.cluster is not None:
+            self.cluster.fault(action, component)
+            return
+        local = self._local_backend()
+        local.fault(action, component)
+        self.state["pids"] = {c.name: c.pid for c in local.components if c.pid is not None}
+        write_json(self.state_file, self.state)
+
+    def _local_backend(self) -> LocalBackend:
+        if self.local is None:
+            from pytest_stonks_sandbox._backends.local.backend import LocalBackend
+
+            if "ports" not in self.state:
+                raise ProvisionError(
+                    "attach",
+                    f"the state file {self.state_file} does not record the sandbox's ports "
+                    "(an older plugin kept it), so its components cannot be restarted.",
+                    "keep a new one: pytest --sandbox --keep always",
+                )
+            self.local = LocalBackend.restore(self.project, self.state, self.timeout_s)
+        return self.local

@@ -42,8 +42,12 @@ class Backend(Protocol):
     def start(self) -> Endpoints:
         """Provision every component in parallel and return how to reach them."""
 
-    def stop(self) -> None:
-        """Remove everything `start` created; safe to call twice or after a failed start."""
+    def stop(self, wait: bool = True) -> None:
+        """Remove everything `start` created; safe to call twice or after a failed start.
+
+        `wait=False` (after an interrupt) returns once removal is under way and can no longer
+        be undone, without waiting for the cluster to finish it.
+        """
 
     def keep(self) -> dict[str, Any]:
         """Leave the sandbox running; return the state an attaching run needs."""

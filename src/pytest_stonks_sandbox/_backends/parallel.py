@@ -1,23 +1,101 @@
-"""Waiting for work the backends run in parallel."""
+"""The parallel work of a backend, and the stop signal every piece of it checks.
+
+An interrupt (Ctrl-C, SIGTERM) is raised in the main thread only, while it waits for the
+workers. `Workers.run` lets it through at once, after telling the workers to stop; it never
+collects it as one more error, and it never waits for a worker that is still busy. A worker's
+own failure stops the others too, so a broken deploy fails as soon as its first part does.
+"""
 
 from __future__ import annotations
 
-from concurrent.futures import Future
-from typing import Any
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
 
 from pytest_stonks_sandbox._core.errors import SandboxError
 
 
-def raise_first(futures: list[Future[Any]]) -> None:
-    """Wait for all; re-raise the first SandboxError (in submission order), else any error."""
-    errors = []
-    for future in futures:
+class Halted(Exception):
+    """Raised in a worker that noticed the stop signal; never reaches the user."""
+
+
+class Workers:
+    """Threads of one backend, started per `run`, and the stop signal they share."""
+
+    def __init__(self) -> None:
+        self._halt = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # --- the stop signal -----------------------------------------------------------------
+    def halt(self) -> None:
+        """Every worker stops at its next check; nothing new is started."""
+        self._halt.set()
+
+    @property
+    def halted(self) -> bool:
+        return self._halt.is_set()
+
+    def check(self) -> None:
+        """Raise Halted once the stop signal is set."""
+        if self._halt.is_set():
+            raise Halted()
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep, or raise Halted as soon as the stop signal is set."""
+        if self._halt.wait(seconds):
+            raise Halted()
+
+    # --- running -------------------------------------------------------------------------
+    def run(self, calls: Sequence[Callable[[], object]]) -> None:
+        """Run the calls in parallel and wait for them.
+
+        An exception in the waiting thread (KeyboardInterrupt) halts the workers and is raised
+        at once. Otherwise the first failure halts the rest; once all have ended, the first
+        SandboxError in submission order is raised, else the first other error.
+        """
+        self.check()
+        finished: queue.SimpleQueue[tuple[int, BaseException | None]] = queue.SimpleQueue()
+        for index, call in enumerate(calls):
+            thread = threading.Thread(
+                target=_report, args=(index, call, finished), name="stonks-deploy", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+        errors: dict[int, BaseException] = {}
         try:
-            future.result()
-        except BaseException as exc:
-            errors.append(exc)
-    for error in errors:
-        if isinstance(error, SandboxError):
-            raise error
-    if errors:
-        raise errors[0]
+            for _ in calls:
+                index, error = finished.get()
+                if error is not None and not isinstance(error, Halted):
+                    errors[index] = error
+                    self.halt()
+        except BaseException:
+            self.halt()
+            raise
+        if not errors and self.halted:
+            raise Halted()
+        ordered = [errors[index] for index in sorted(errors)]
+        first = next((e for e in ordered if isinstance(e, SandboxError)), None)
+        if first is not None or ordered:
+            raise first or ordered[0]
+
+    def join(self, timeout_s: float) -> bool:
+        """Wait (at most `timeout_s` in all) until every worker ever started has ended."""
+        deadline = time.monotonic() + timeout_s
+        for thread in self._threads:
+            thread.join(max(deadline - time.monotonic(), 0.0))
+        self._threads = [thread for thread in self._threads if thread.is_alive()]
+        return not self._threads
+
+
+def _report(
+    index: int,
+    call: Callable[[], object],
+    finished: queue.SimpleQueue[tuple[int, BaseException | None]],
+) -> None:
+    try:
+        call()
+    except BaseException as exc:  # handed to the waiting thread, which decides
+        finished.put((index, exc))
+    else:
+        finished.put((index, None))

@@ -4,16 +4,14 @@ SandboxSession (and, under xdist, to its bridge). Nothing else."""
 from __future__ import annotations
 
 import os
-import signal
-import sys
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_stonks_sandbox._core.errors import SandboxError
 from pytest_stonks_sandbox._plugin.keys import SESSION_KEY
+from pytest_stonks_sandbox._plugin.signals import install_sigterm_handler
 from pytest_stonks_sandbox._settings.config import OptionError, SandboxConfig, resolve
 from pytest_stonks_sandbox._settings.options import OPTIONS, argparse_kwargs
 from pytest_stonks_sandbox._settings.project import load_project
@@ -81,7 +79,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if xdist:
         config.pluginmanager.register(XdistBridge(session), "stonks_sandbox_xdist")
     if not hasattr(config, "workerinput"):
-        _install_sigterm_handler(config)
+        install_sigterm_handler(config)
 
 
 def _pages_plugin(cfg: SandboxConfig, config: pytest.Config) -> PagesPlugin | None:
@@ -104,25 +102,6 @@ def _project_file(config: pytest.Config) -> Path | None:
     if inifile is not None and inifile.name == "pyproject.toml":
         return Path(inifile)
     return None
-
-
-def _install_sigterm_handler(config: pytest.Config) -> None:
-    """SIGTERM is handled like Ctrl-C, so teardown runs and the report is written."""
-    if sys.platform == "win32":
-        return
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread
-        return
-
-    def restore() -> None:
-        signal.signal(signal.SIGTERM, previous)
-
-    config.add_cleanup(restore)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

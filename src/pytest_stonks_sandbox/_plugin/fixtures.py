@@ -92,7 +92,10 @@ async def db(sandbox: Sandbox) -> AsyncIterator[Any]:
 
     from pytest_stonks_sandbox._seeding.seeder import close_connection
 
-    conn = await asyncpg.connect(sandbox.endpoints.postgres_dsn)
+    dsn = sandbox.endpoints.postgres_dsn
+    # The sandbox's PostgreSQL speaks no TLS (loopback, or a port-forward inside the API
+    # server's TLS): asking for it first costs every test a TLS context and a round trip.
+    conn = await asyncpg.connect(dsn, ssl=None if "sslmode=" in dsn else False)
     try:
         yield conn
     finally:

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import pytest
 
+from pytest_stonks_sandbox._backends.attach import read_state
 from pytest_stonks_sandbox._backends.base import Backend
 from pytest_stonks_sandbox._backends.factory import make_backend
 from pytest_stonks_sandbox._backends.probes import http_json
@@ -26,11 +27,15 @@ from pytest_stonks_sandbox._measure.memory import MemorySampler
 from pytest_stonks_sandbox._measure.routes import RouteTemplates
 from pytest_stonks_sandbox._measure.stages import StageClock
 from pytest_stonks_sandbox._plugin.record import RunRecord
+from pytest_stonks_sandbox._plugin.reuse import kept_state, plan_attach, record_seed
+from pytest_stonks_sandbox._plugin.signals import Caught, deferred_interrupts
 from pytest_stonks_sandbox._plugin.tally import SANDBOX_PROPERTY, add_report
 from pytest_stonks_sandbox._plugin.verdict import judge, read_baseline
 from pytest_stonks_sandbox._seeding import seeder
 from pytest_stonks_sandbox._settings.config import SandboxConfig
 
+#: A stage a signal (Ctrl-C, SIGTERM) stopped.
+INTERRUPTED, BY_SIGNAL = "interrupted", "stopped by Ctrl-C or SIGTERM"
 SANDBOX_FIXTURES = frozenset(
     {"sandbox", "db", "redis", "s3", "seed_ids", "sandbox_faults", "sandbox_client",
      "sandbox_load", "sandbox_recorder"}
@@ -99,6 +104,7 @@ class SandboxSession:
         self.frontend: Frontend | None = None
         self.evidence: Evidence | None = None
         self.baseline = None if self.is_worker else read_baseline(cfg)
+        self.late_signals = Caught()
 
     # --- provisioning -------------------------------------------------------------------
     def progress(self, text: str) -> None:
@@ -122,6 +128,9 @@ class SandboxSession:
         except SandboxError as exc:
             self.clock.end("deploy", "failed", exc.explain(), backend.readiness())
             raise
+        except KeyboardInterrupt:
+            self.clock.end("deploy", INTERRUPTED, BY_SIGNAL, backend.readiness())
+            raise
         seconds = self.clock.end("deploy", components=backend.readiness())
         if backend.swept:
             self.progress(
@@ -129,11 +138,44 @@ class SandboxSession:
             )
         ready = ", ".join(f"{name} {sec:.2f}s" for name, sec in backend.readiness().items())
         self.progress(f"deploy: ready in {seconds:.2f} s ({ready})")
+        state = read_state(self.cfg.state_file) if backend.name == "attach" else None
+        plan = plan_attach(state, self.cfg.project, self.cfg.reseed) if state else None
+        if plan is not None and not plan.seed:
+            self.clock.skip("seed", plan.reason)
+            self.progress(f"seed: skipped: {plan.reason}")
+            seed_rows = dict(plan.seed_rows)
+        else:
+            if plan is not None:
+                self.progress(f"seed: {plan.reason}")
+            seed_rows = self._seed(endpoints).row_counts()
+            if state is not None and self.record.seed is not None:
+                record_seed(self.cfg.state_file, state, self.cfg.project, self.record.seed)
+        self.sandbox = Sandbox(
+            run_id=backend.run_id or self.cfg.run_id,
+            backend=backend.name,
+            namespace=backend.namespace,
+            endpoints=endpoints,
+            run_dir=backend.run_dir,
+            seed_rows=seed_rows,
+        )
+        cached = plan.routes if plan is not None else {}
+        self.routes = dict(cached) if cached else fetch_route_templates(endpoints)
+        self.record.memory = MemorySampler(
+            backend.memory, self.cfg.memory_interval_s, backend.memory_measures
+        )
+        self.record.memory.start()
+        return self.sandbox
+
+    def _seed(self, endpoints: Endpoints) -> seeder.SeedSummary:
+        """The seed stage: migrations, rows and objects."""
         self.clock.begin("seed")
         try:
             summary = self.record.seed = seeder.seed(endpoints, self.cfg.project)
         except SandboxError as exc:
             self.clock.end("seed", "failed", exc.explain())
+            raise
+        except KeyboardInterrupt:
+            self.clock.end("seed", INTERRUPTED, BY_SIGNAL)
             raise
         seconds = self.clock.end("seed")
         rows = sum(summary.row_counts().values())
@@ -141,20 +183,7 @@ class SandboxSession:
             f"seed: {rows} rows in {len(summary.tables)} tables, "
             f"{summary.objects} objects in {seconds:.2f} s"
         )
-        self.sandbox = Sandbox(
-            run_id=backend.run_id or self.cfg.run_id,
-            backend=backend.name,
-            namespace=backend.namespace,
-            endpoints=endpoints,
-            run_dir=backend.run_dir,
-            seed_rows=summary.row_counts(),
-        )
-        self.routes = fetch_route_templates(endpoints)
-        self.record.memory = MemorySampler(
-            backend.memory, self.cfg.memory_interval_s, backend.memory_measures
-        )
-        self.record.memory.start()
-        return self.sandbox
+        return summary
 
     def provision_or_exit(self) -> Sandbox:
         """Provision; an infrastructure failure ends the session with exit code 2."""
@@ -189,14 +218,18 @@ class SandboxSession:
         self._end_tests()
         self.clock.begin("frontend")
 
-    def _end_tests(self) -> None:
+    def _end_tests(self, interrupted: bool = False) -> None:
         if self.clock.is_open("tests"):
             failed = self.record.tally.failed
+            if interrupted:
+                self.clock.end("tests", INTERRUPTED, BY_SIGNAL)
+                self.progress(f"tests: interrupted after {self.record.tally.counts['total']}")
+                return
             seconds = self.clock.end("tests", "failed" if failed else "passed")
             total = self.record.tally.counts["total"]
             self.progress(f"tests: {total} run, {failed} failed in {seconds:.2f} s")
 
-    def _end_frontend(self) -> None:
+    def _end_frontend(self, interrupted: bool = False) -> None:
         pages = self.record.pages
         if self.frontend is not None:
             self.frontend.close()
@@ -207,7 +240,11 @@ class SandboxSession:
             return
         failed = sum(1 for page in pages if page["status"] != "passed")
         detail = f"{len(pages)} page{'s' * (len(pages) != 1)}, {failed} failed"
-        seconds = self.clock.end("frontend", "failed" if failed else "passed", detail)
+        if interrupted:
+            status, detail = INTERRUPTED, f"{BY_SIGNAL} after {detail}"
+        else:
+            status = "failed" if failed else "passed"
+        seconds = self.clock.end("frontend", status, detail)
         self.progress(f"frontend: {detail} in {seconds:.2f} s")
 
     # --- hooks --------------------------------------------------------------------------
@@ -255,23 +292,30 @@ class SandboxSession:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Teardown and the contract always finish: a signal meanwhile is only noted."""
         if self.is_worker:
             return
+        with deferred_interrupts() as self.late_signals:
+            self._finish(session, exitstatus)
+
+    def _finish(self, session: pytest.Session, exitstatus: int) -> None:
         record = self.record
         stopped = exitstatus == pytest.ExitCode.INTERRUPTED and record.infra_error is None
         # pytest reports broken test modules as "interrupted"; they are test failures here.
         collect_errors = record.tally.collect_errors
         interrupted = stopped and not collect_errors
-        self._end_tests()
-        self._end_frontend()
+        self._end_tests(interrupted)
+        self._end_frontend(interrupted)
         if record.memory is not None:
             record.memory.stop()
         code = EXIT_FAILED if stopped and collect_errors else int(exitstatus)
         if self.evidence is not None:
             self.evidence.collect(code)
-        self._teardown(code)
+        self._teardown(code, interrupted)
         if self.evidence is not None:
             self.evidence.finish()
+        if self.late_signals.count and not interrupted:
+            interrupted, code = True, int(pytest.ExitCode.INTERRUPTED)
         if record.infra_error is not None:
             code = EXIT_INFRA
         validation = ApiValidation(record.tally.sandbox_seconds, record.tally.sandbox_tests)
@@ -303,7 +347,7 @@ class SandboxSession:
         else:
             self.html_note = f"report: {path}"
 
-    def _teardown(self, code: int) -> None:
+    def _teardown(self, code: int, interrupted: bool = False) -> None:
         if self.backend is None:
             self.clock.skip("teardown", "nothing was provisioned")
             return
@@ -315,21 +359,27 @@ class SandboxSession:
             self.clock.end("teardown", "kept", detail)
             self.progress(f"teardown: {detail}")
             return
+        signals_before = self.late_signals.count
         try:
-            self.backend.stop()
+            self.backend.stop(wait=not interrupted)
         except SandboxError as exc:
             self.record.infra_error = self.record.infra_error or exc
             self.clock.end("teardown", "failed", exc.explain())
             self.progress(f"teardown: failed: {exc.explain()}")
             return
         detail = "left the kept sandbox running" if self.backend.name == "attach" else "removed"
-        seconds = self.clock.end("teardown", detail=detail)
+        # A signal during teardown (noted, see pytest_sessionfinish) marks the stage.
+        status = "passed"
+        if self.late_signals.count > signals_before:
+            status, detail = INTERRUPTED, f"{detail}; a signal arrived, teardown finished first"
+        seconds = self.clock.end("teardown", status, detail)
         self.progress(f"teardown: {detail} in {seconds:.2f} s")
 
     def _keep(self) -> None:
         assert self.backend is not None and self.sandbox is not None
         state = {
             **self.backend.keep(),
+            **kept_state(self.cfg.project, self.record.seed, self.routes),
             "run_id": self.sandbox.run_id,
             "namespace": self.sandbox.namespace,
             "created_at": self.record.started_at,

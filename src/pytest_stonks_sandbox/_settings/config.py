@@ -73,6 +73,7 @@ class SandboxConfig:
     regression_floor_ms: float = 2.0
     regression_min_samples: int = 30
     html_path: Path | None = None
+    reseed: bool = False
 
     @property
     def run_dir(self) -> Path:
@@ -273,6 +274,7 @@ def resolve(
         regression_floor_ms=sources.value("regression-floor"),
         regression_min_samples=sources.value("regression-min-samples"),
         html_path=_html_path(sources, cli, results_path, rootdir),
+        reseed=sources.value("reseed"),
     )
 
 

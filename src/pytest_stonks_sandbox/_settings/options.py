@@ -99,6 +99,9 @@ OPTIONS: tuple[Option, ...] = (
            f"attach to a kept sandbox through its state file (default {DEFAULT_STATE_FILE}; "
            "the environment takes 1 or a path)", default_doc="off", kind="optional",
            metavar="STATE_FILE"),
+    Option("reseed", "--sandbox-reseed", "STONKS_SANDBOX_RESEED", None, None, "bool",
+           "with --sandbox-reuse: seed the kept sandbox again (it is seeded again anyway when "
+           "its seed files or objects changed since it was kept)", default=False, kind="flag"),
     Option("state-file", "--sandbox-state-file", "STONKS_SANDBOX_STATE_FILE",
            "sandbox_state_file", "state-file", "path", "where --keep writes the sandbox state",
            default=DEFAULT_STATE_FILE, metavar="PATH"),

@@ -13,7 +13,6 @@ import socket
 import struct
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,7 +34,7 @@ from pytest_stonks_sandbox._backends.kubernetes.sweep import (
     owner,
     sweep_namespaces,
 )
-from pytest_stonks_sandbox._backends.parallel import raise_first
+from pytest_stonks_sandbox._backends.parallel import Workers
 from pytest_stonks_sandbox._backends.probes import http_status, redis_ping
 from pytest_stonks_sandbox._core.errors import ComponentCrashed, ReadinessError
 from pytest_stonks_sandbox._core.model import Endpoints
@@ -104,6 +103,7 @@ class KubernetesBackend:
         self._late_evidence: list[EvidenceFile] = []
         self.swept: list[str] = []
         self.run_dir = ""
+        self.workers = Workers()
 
     # ------------------------------------------------------------------ start
 
@@ -118,9 +118,11 @@ class KubernetesBackend:
         try:
             self.swept = sweep_namespaces(self.ns.api_client)
             return self._start(credentials, settings, workload)
-        except BaseException:
-            self._start_evidence = self.evidence()  # the pods go with the namespace
-            self.stop()
+        except BaseException as exc:
+            interrupted = isinstance(exc, KeyboardInterrupt)
+            if not interrupted:  # an interrupt ends the run at once: no evidence to read
+                self._start_evidence = self.evidence()  # the pods go with the namespace
+            self.stop(wait=not interrupted)
             raise
 
     def _start(
@@ -187,11 +189,10 @@ class KubernetesBackend:
                         f"its pod is Ready but it does not answer at {address}{why}.",
                         f"its last log lines: {self._namespace().logs(component) or 'none'}",
                     )
-                time.sleep(PROBE_PAUSE_S)
+                self.workers.sleep(PROBE_PAUSE_S)
             self._ready[component] = round(time.monotonic() - started, 4)
 
-        with ThreadPoolExecutor(max_workers=len(names)) as pool:
-            raise_first([pool.submit(await_one, name) for name in names])
+        self.workers.run([functools.partial(await_one, name) for name in names])
 
     def _await_job(self, name: str, started: float) -> None:
         ns = self._namespace()
@@ -207,7 +208,9 @@ class KubernetesBackend:
 
     # ------------------------------------------------------------------ stop / keep
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Close the forwards and delete the namespace (`wait`: until it is gone)."""
+        self.workers.halt()
         for forward in self.forwards.values():
             forward.stop()
         self.forwards = {}
@@ -216,7 +219,7 @@ class KubernetesBackend:
             return
         try:
             if ns.created and not self._kept:
-                ns.delete(max(self.timeout_s, 60.0))
+                ns.delete(max(self.timeout_s, 60.0), wait)
         finally:
             if ns.blocking is not None:
                 path = "kubernetes/namespace-deletion.json"

@@ -109,8 +109,8 @@ class Namespace:
                     kind, f"could not be created ({api.describe(exc)}).", "correct the manifest."
                 ) from exc
 
-    def delete(self, timeout_s: float) -> None:
-        """Delete the namespace and wait until it is gone.
+    def delete(self, timeout_s: float, wait: bool = True) -> None:
+        """Delete the namespace; `wait`: until it is gone (else once it is terminating).
 
         Once it takes longer than SLOW_DELETE_S, what still blocks it is kept in `blocking`.
         """
@@ -124,6 +124,8 @@ class Namespace:
                 f"could not be deleted ({api.describe(exc)}).",
                 f"delete it yourself: kubectl delete namespace {self.name}",
             ) from exc
+        if not wait:
+            return
         started = time.monotonic()
         deadline = started + timeout_s
         while time.monotonic() < deadline:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pytest_stonks_sandbox._backends.base import FAULT_ACTIONS
 from pytest_stonks_sandbox._backends.evidence import EvidenceFile, log_files
@@ -18,16 +21,41 @@ from pytest_stonks_sandbox._backends.local.process import ManagedProcess
 from pytest_stonks_sandbox._backends.local.rundir import RunDir, sweep
 from pytest_stonks_sandbox._backends.local.servers import WEED_PORT_FLAGS, RedisServer, S3Server
 from pytest_stonks_sandbox._backends.local.service import ServiceProcess
-from pytest_stonks_sandbox._backends.parallel import raise_first
+from pytest_stonks_sandbox._backends.parallel import Workers
 from pytest_stonks_sandbox._core.errors import ConfigError, TeardownError
 from pytest_stonks_sandbox._core.model import Endpoints
 from pytest_stonks_sandbox._core.s3 import S3_REGION
 from pytest_stonks_sandbox._measure.memory import PROCESS_PSS, MemoryMeasure, process_tree_pss
 from pytest_stonks_sandbox._settings.project import ProjectConfig
 
+# Teardown waits this long for deploy workers to notice the stop signal before removing files.
+WORKERS_JOIN_S = 5.0
+
 
 def _secret() -> str:
     return secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The per-run secrets of a local sandbox."""
+
+    postgres: str
+    redis: str
+    s3_access_key: str
+    s3_secret_key: str
+    api_key: str
+
+    @classmethod
+    def of(cls, endpoints: Endpoints) -> Credentials:
+        """Those of a running sandbox, read back from its endpoints."""
+        return cls(
+            urlsplit(endpoints.postgres_dsn).password or "",
+            urlsplit(endpoints.redis_url).password or "",
+            endpoints.s3_access_key,
+            endpoints.s3_secret_key,
+            endpoints.api_key,
+        )
 
 
 class LocalBackend:
@@ -45,6 +73,8 @@ class LocalBackend:
         self.swept: list[str] = []
         self._secrets: list[str] = []
         self._start_evidence: list[EvidenceFile] | None = None
+        self.workers = Workers()
+        self.ports: dict[str, int] = {}
 
     @property
     def run_id(self) -> str:
@@ -73,19 +103,44 @@ class LocalBackend:
             raise
 
     def _start(self) -> Endpoints:
-        ports = self._ports()
+        credentials = Credentials(_secret(), _secret(), "SB" + secrets.token_hex(8).upper(),
+                                  _secret(), _secret())  # fmt: skip
+        self._build(self._ports(), credentials)
+        self._start_all()
+        assert self.endpoints is not None
+        return self.endpoints
+
+    @classmethod
+    def restore(
+        cls, project: ProjectConfig, state: Mapping[str, Any], timeout_s: float
+    ) -> LocalBackend:
+        """The backend of a sandbox kept by an earlier run, from its state file, taking over its
+        processes: a fault stops or starts them as the run that made them would have."""
+        backend = cls(project, Path(state["run_dir"]), timeout_s)
+        endpoints = Endpoints.from_dict(state["endpoints"])
+        backend._build(dict(state["ports"]), Credentials.of(endpoints))
+        for component in backend.components:
+            pid = backend.run.recorded_pid(component.name)
+            if pid is not None:
+                component.adopt(pid)
+        return backend
+
+    def _build(self, ports: Mapping[str, int], credentials: Credentials) -> None:
+        """The components and endpoints of a sandbox on these ports with these credentials."""
+        self.ports = dict(ports)
         bins = self.project.binaries
         postgres = PostgresServer(
             self.run, self.timeout_s, binaries.postgres_bin_dir(bins),
-            ports["postgres"], _secret(), self.project.database,
+            ports["postgres"], credentials.postgres, self.project.database,
         )  # fmt: skip
         redis = RedisServer(
-            self.run, self.timeout_s, binaries.redis_server(bins), ports["redis"], _secret()
-        )
+            self.run, self.timeout_s, binaries.redis_server(bins), ports["redis"],
+            credentials.redis,
+        )  # fmt: skip
         weed_ports = {flag: ports[f"s3:{flag}"] for flag in WEED_PORT_FLAGS}
         s3 = S3Server(
             self.run, self.timeout_s, binaries.weed(bins), weed_ports,
-            "SB" + secrets.token_hex(8).upper(), _secret(), self.project.buckets,
+            credentials.s3_access_key, credentials.s3_secret_key, self.project.buckets,
         )  # fmt: skip
         self.infra = [postgres, redis, s3]
         service_urls = {spec.name: f"http://127.0.0.1:{ports[spec.name]}" for spec in
@@ -97,7 +152,7 @@ class LocalBackend:
             s3_access_key=s3.access_key,
             s3_secret_key=s3.secret_key,
             s3_region=S3_REGION,
-            api_key=_secret(),
+            api_key=credentials.api_key,
             services=service_urls,
         )
         self._secrets = endpoints.secrets()
@@ -113,9 +168,9 @@ class LocalBackend:
             )
             for spec in self.project.services
         ]
-        self._start_all()
+        for component in self.components:
+            component.workers = self.workers
         self.endpoints = endpoints
-        return endpoints
 
     def _ports(self) -> dict[str, int]:
         names = ["postgres", "redis", *(f"s3:{flag}" for flag in WEED_PORT_FLAGS)]
@@ -151,23 +206,25 @@ class LocalBackend:
         started = time.monotonic()
         for service in self.services:
             service.spawn()
-        with ThreadPoolExecutor(max_workers=len(self.components) or 1) as pool:
-            infra_futures = [pool.submit(component.start) for component in self.infra]
-            raise_first(infra_futures)
-            service_futures = [
-                pool.submit(_await_service, service, started) for service in self.services
-            ]
-            raise_first(service_futures)
+        self.workers.run([component.start for component in self.infra])
+        self.workers.run([functools.partial(_await_service, s, started) for s in self.services])
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Halt the deploy's workers and end every component at once: the sandbox is thrown away
+        (PostgreSQL without a checkpoint), so nothing is worth waiting for (`wait` changes
+        nothing here: it is always done on return)."""
+        self.workers.halt()
         errors: list[str] = []
-        for group in (self.services, self.infra):
-            with ThreadPoolExecutor(max_workers=len(group) or 1) as pool:
-                for future in [pool.submit(component.stop) for component in group]:
-                    try:
-                        future.result()
-                    except Exception as exc:
-                        errors.append(str(exc))
+        components = self.components
+        with ThreadPoolExecutor(max_workers=len(components) or 1) as pool:
+            stopping = [pool.submit(component.stop, discard=True) for component in components]
+            for future in stopping:
+                try:
+                    future.result()
+                except Exception as exc:
+                    errors.append(str(exc))
+        # A worker may still be preparing files in the run dir (copying the data template).
+        self.workers.join(WORKERS_JOIN_S)
         leftovers = self.run.kill_recorded_processes() if self.run.path.exists() else 0
         self.run.remove()
         if errors or leftovers:
@@ -183,6 +240,7 @@ class LocalBackend:
             "backend": self.name,
             "run_dir": str(self.run.path),
             "endpoints": self.endpoints.to_dict() if self.endpoints else {},
+            "ports": self.ports,
             "pids": {c.name: c.pid for c in self.components if c.pid is not None},
         }
 

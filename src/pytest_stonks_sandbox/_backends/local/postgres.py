@@ -124,6 +124,8 @@ class PostgresServer(ManagedProcess):
     name = "postgres"
     stop_signal = signal.SIGINT  # fast shutdown
     stop_grace_s = 10.0
+    discard_signal = signal.SIGQUIT  # immediate shutdown: no checkpoint, shared memory removed
+    discard_grace_s = 1.0
 
     def __init__(
         self,

@@ -2,7 +2,8 @@
 
 Subclasses say how to run and probe one kind of server; this class owns the lifecycle, the log
 file, the pid record (for sweeping a killed run) and the translation of failures into errors that
-name the component.
+name the component. Every wait checks the backend's stop signal (`Workers`), so an interrupt or a
+teardown ends it at once, and no process is spawned once teardown has begun.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
+import psutil
+
 from pytest_stonks_sandbox._backends.local.rundir import RunDir, kill_group
+from pytest_stonks_sandbox._backends.parallel import Workers
 from pytest_stonks_sandbox._core.errors import ComponentCrashed, ProvisionError, ReadinessError
 
 PORT_TAKEN = re.compile(r"address already in use|could not bind|bind: address", re.IGNORECASE)
@@ -38,6 +43,9 @@ class ManagedProcess:
     name = "process"
     stop_signal = signal.SIGTERM
     stop_grace_s = 5.0
+    # Teardown of a throwaway sandbox: how to end the server at once (the group is then killed).
+    discard_signal = signal.SIGKILL
+    discard_grace_s = 0.0
 
     def __init__(self, run: RunDir, timeout_s: float) -> None:
         self.run = run
@@ -46,6 +54,10 @@ class ManagedProcess:
         self.ready_s: float | None = None
         self.stopped_on_purpose = False
         self._prepared = False
+        # The backend shares its own; the lock makes spawn and stop exclude each other.
+        self.workers = Workers()
+        self._spawn_lock = threading.Lock()
+        self._adopted: int | None = None  # a kept sandbox's process, started by an earlier run
 
     # --- what a subclass describes -------------------------------------------------------
     def argv(self) -> list[str]:
@@ -78,9 +90,20 @@ class ManagedProcess:
 
     @property
     def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
+        return self.proc.pid if self.proc else self._adopted
+
+    def adopt(self, pid: int) -> None:
+        """Take over the running process of a kept sandbox: stop ends it, start replaces it."""
+        self._adopted = pid
+        self._prepared = True  # its files are there already
 
     def spawn(self) -> None:
+        """Start the process, unless the backend is stopping (then raise Halted)."""
+        with self._spawn_lock:
+            self.workers.check()
+            self._spawn()
+
+    def _spawn(self) -> None:
         uid = self.run_as()
         with open(self.log_path, "ab") as log:
             try:
@@ -122,7 +145,7 @@ class ManagedProcess:
                     f"{log_tail(self.log_path) or '(empty)'}",
                     f"see {self.log_path}; raise --sandbox-timeout if the machine is slow.",
                 )
-            time.sleep(delay)
+            self.workers.sleep(delay)
             delay = min(delay * 1.5, 0.05)
         self.ready_s = time.monotonic() - started
 
@@ -137,19 +160,34 @@ class ManagedProcess:
         self.after_ready()
         self.ready_s = time.monotonic() - started
 
-    def stop(self) -> None:
-        """Ask the server to stop, then kill its process group after the grace period."""
-        if self.proc is None:
+    def stop(self, discard: bool = False) -> None:
+        """Ask the server to stop, then kill its process group after the grace period.
+
+        `discard` (teardown: the data goes too) ends it at once instead of cleanly.
+        """
+        with self._spawn_lock:
+            proc = self.proc
+        sig, grace = (
+            (self.discard_signal, self.discard_grace_s)
+            if discard
+            else (self.stop_signal, self.stop_grace_s)
+        )
+        if proc is None:
+            if self._adopted is not None:
+                self.stopped_on_purpose = True
+                _end_foreign(self._adopted, sig, grace)
+                self._adopted = None
+                self.run.forget_process(self.name)
             return
         self.stopped_on_purpose = True
-        if self.proc.poll() is None:
+        if proc.poll() is None and sig != signal.SIGKILL:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(self.proc.pid, self.stop_signal)
+                os.kill(proc.pid, sig)
             with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=self.stop_grace_s)
-        kill_group(self.proc.pid)
+                proc.wait(timeout=grace)
+        kill_group(proc.pid)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=5)
+            proc.wait(timeout=5)
         self.run.forget_process(self.name)
 
     def check_alive(self) -> None:
@@ -179,3 +217,25 @@ class ManagedProcess:
             f"exited with code {code} during start-up. Last log lines: {tail or '(empty)'}",
             f"see {self.log_path}.",
         )
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _end_foreign(pid: int, sig: int, grace_s: float) -> None:
+    """Stop a process this run did not start (it cannot be waited for): signal it, poll until it
+    has exited (a zombie counts), then kill its group."""
+    for step, wait_s in ((sig, grace_s), (signal.SIGKILL, 5.0)):
+        if step == signal.SIGKILL:
+            kill_group(pid)
+        else:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, step)
+        deadline = time.monotonic() + wait_s
+        while not _gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    kill_group(pid)

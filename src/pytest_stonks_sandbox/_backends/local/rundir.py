@@ -90,6 +90,15 @@ class RunDir:
     def record_process(self, name: str, pid: int) -> None:
         write_json(self.path / "pids" / f"{name}.json", {"pid": pid, "start": _start_time(pid)})
 
+    def recorded_pid(self, name: str) -> int | None:
+        """The pid recorded for `name`, if that very process is still running."""
+        try:
+            data = json.loads((self.path / "pids" / f"{name}.json").read_text(encoding="utf-8"))
+            pid, start = int(data["pid"]), float(data["start"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return pid if is_same_process(pid, start) else None
+
     def forget_process(self, name: str) -> None:
         (self.path / "pids" / f"{name}.json").unlink(missing_ok=True)
 

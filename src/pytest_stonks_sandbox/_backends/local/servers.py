@@ -151,8 +151,7 @@ class S3Server(ManagedProcess):
             for future in [pool.submit(self._create, client, b, deadline) for b in self.buckets]:
                 future.result()
 
-    @staticmethod
-    def _create(client: Any, bucket: str, deadline: float) -> None:
+    def _create(self, client: Any, bucket: str, deadline: float) -> None:
         """Create one bucket and write then delete a probe object: the first write to a bucket
         makes the store allocate its volumes (~0.25 s), which belongs to provisioning."""
         probe = ".stonks-sandbox-probe"
@@ -168,4 +167,4 @@ class S3Server(ManagedProcess):
                     raise ProvisionError(
                         "s3", f"bucket {bucket!r} could not be created: {exc}", "see the s3 log."
                     ) from exc
-            time.sleep(0.05)
+            self.workers.sleep(0.05)

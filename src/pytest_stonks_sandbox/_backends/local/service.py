@@ -37,7 +37,8 @@ class ServiceProcess(ManagedProcess):
         env = render_table(shared_env, self.values, where)
         env.update(render_table(spec.env, self.values, where))
         env[spec.port_env] = str(port)
-        self._env = {**os.environ, **env}
+        # Teardown kills the process: unbuffered output keeps its last log lines.
+        self._env = {"PYTHONUNBUFFERED": "1", **os.environ, **env}
 
     @property
     def url(self) -> str:
@@ -66,7 +67,7 @@ class ServiceProcess(ManagedProcess):
                 status = 0
             if status == 200:
                 return
-            time.sleep(0.02)
+            self.workers.sleep(0.02)
         raise ReadinessError(
             self.name,
             f"answered {self.spec.health} but {self.spec.ready} still returned {status} after "
