@@ -11,12 +11,13 @@ binaries the local backend finds (the pgserver wheel's, the valkey/redis one); w
 root, the peer's pg_ctl runs as the same unprivileged user the plugin's PostgreSQL runs as.
 
 One warm-up run of each is not counted; then the two alternate `--runs` times. Prints each run,
-the medians side by side and ours / peer (target: at most 1.0x).
+the medians side by side, ours by stage (from its contract) and ours / peer (target: at most 1.0x).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -29,6 +30,7 @@ from pathlib import Path
 
 from pytest_stonks_sandbox._backends.local.binaries import postgres_bin_dir, redis_server
 from pytest_stonks_sandbox._backends.local.postgres import server_uid
+from pytest_stonks_sandbox._settings.project import load_project
 
 REPO = Path(__file__).resolve().parents[1]
 PEER_REQUIREMENTS = (
@@ -104,9 +106,8 @@ def peer_python(fresh: bool) -> Path:
     return python
 
 
-def pg_ctl_executable(work: Path) -> Path:
-    """The pg_ctl the peer runs: the wheel's, through a wrapper that drops root."""
-    pg_ctl = postgres_bin_dir({}) / "pg_ctl"
+def pg_ctl_executable(work: Path, pg_ctl: Path) -> Path:
+    """The pg_ctl the peer runs: ours, through a wrapper that drops root when we are root."""
     uid = server_uid()
     if uid is None:
         return pg_ctl
@@ -142,12 +143,12 @@ def write_ours(project: Path) -> None:
     (project / "test_one.py").write_text(OURS_TEST, encoding="utf-8")
 
 
-def write_peer(project: Path, pg_ctl: Path) -> None:
+def write_peer(project: Path, pg_ctl: Path, redis: Path) -> None:
     project.mkdir()
     ini = (
         "[pytest]\n"
         f"postgresql_exec = {pg_ctl}\n"
-        f"redis_exec = {redis_server({})}\n"
+        f"redis_exec = {redis}\n"
     )  # fmt: skip
     (project / "pytest.ini").write_text(ini, encoding="utf-8")
     (project / "test_one.py").write_text(PEER_TEST, encoding="utf-8")
@@ -168,35 +169,62 @@ def run(argv: list[str], project: Path, label: str) -> float:
     return wall
 
 
+STAGES = ("deploy", "seed", "tests", "teardown")
+
+
+def stage_seconds(results: Path) -> dict[str, float]:
+    """Seconds of each of our run's stages, from the contract it wrote."""
+    stages = json.loads(results.read_text(encoding="utf-8"))["stages"]
+    return {stage: float(stages[stage]["seconds"]) for stage in STAGES}
+
+
+def median_line(label: str, values: list[float]) -> str:
+    return (
+        f"{label:<9} median {statistics.median(values):.2f} s  "
+        f"min {min(values):.2f} s  max {max(values):.2f} s"
+    )
+
+
 def main(runs: int, fresh: bool) -> None:
     peer = peer_python(fresh)
+    walls: dict[str, list[float]] = {"ours": [], "peer": []}
+    parts: dict[str, list[float]] = {part: [] for part in (*STAGES, "rest")}
     with tempfile.TemporaryDirectory(prefix="bench-peer-") as tmp:
         work = Path(tmp)
         write_ours(work / "ours")
-        write_peer(work / "peer", pg_ctl_executable(work))
+        configured = load_project(REPO).binaries
+        pg_ctl, redis = postgres_bin_dir(configured) / "pg_ctl", redis_server(configured)
+        print(f"binaries: {pg_ctl}, {redis} (PostgreSQL as uid {server_uid() or os.getuid()})")
+        write_peer(work / "peer", pg_ctl_executable(work, pg_ctl), redis)
+        results = work / "ours" / "inttest-results.json"
         commands = {
-            "ours": ([sys.executable, "-m", "pytest", "--sandbox", "-q", "test_one.py"],
-                     work / "ours"),
+            "ours": ([sys.executable, "-m", "pytest", "--sandbox", "-q", f"--results={results}",
+                      "test_one.py"], work / "ours"),
             "peer": ([str(peer), "-m", "pytest", "-q", f"--basetemp={work / 'peer-tmp'}",
                       "test_one.py"], work / "peer"),
         }  # fmt: skip
         for label, (argv, project) in commands.items():
             print(f"warm-up {label}: {run(argv, project, label):.2f} s", flush=True)
-        walls: dict[str, list[float]] = {"ours": [], "peer": []}
         for number in range(1, runs + 1):
             for label, (argv, project) in commands.items():
                 walls[label].append(run(argv, project, label))
+            stages = stage_seconds(results)
+            for stage, seconds in stages.items():
+                parts[stage].append(seconds)
+            parts["rest"].append(walls["ours"][-1] - sum(stages.values()))
             print(
-                f"run {number}: ours {walls['ours'][-1]:.2f} s, peer {walls['peer'][-1]:.2f} s",
+                f"run {number}: ours {walls['ours'][-1]:.2f} s "
+                f"({', '.join(f'{stage} {seconds:.2f}' for stage, seconds in stages.items())}), "
+                f"peer {walls['peer'][-1]:.2f} s",
                 flush=True,
             )
-    ours, peer_median = statistics.median(walls["ours"]), statistics.median(walls["peer"])
     for label, values in walls.items():
-        print(
-            f"{label:<5} median {statistics.median(values):.2f} s  "
-            f"min {min(values):.2f} s  max {max(values):.2f} s"
-        )
-    print(f"ours / peer: {ours / peer_median:.2f}x (target: at most 1.0x)")
+        print(median_line(label, values))
+    print("ours, by stage (from its contract; rest: pytest start-up, collection, contract):")
+    for part, values in parts.items():
+        print("  " + median_line(part, values))
+    ratio = statistics.median(walls["ours"]) / statistics.median(walls["peer"])
+    print(f"ours / peer: {ratio:.2f}x (target: at most 1.0x)")
 
 
 if __name__ == "__main__":
