@@ -173,6 +173,9 @@ YAML
   start_process kube-proxy "$NODE_KUBE_BIN/kube-proxy" --config "$RUN/kube-proxy.yaml"
   wait_for 60 kube-proxy "$RUN/logs/kube-proxy.log" \
     curl --noproxy '*' -sf --max-time 2 "http://127.0.0.1:$healthz/healthz"
+  # kube-proxy put its jumps first in FORWARD; the confinement chain goes before them (kube-proxy
+  # only re-adds a jump of its own that is missing, so the order stays).
+  iptables -D FORWARD -j "$FORWARD_CHAIN" && iptables -I FORWARD 1 -j "$FORWARD_CHAIN"
 }
 
 coredns_up() {

@@ -75,6 +75,10 @@ bud() {
   local ref="$1" file="$2" context="$3"; shift 3
   local args=() a
   for a in "$@"; do args+=(--build-arg "$a"); done
+  # RUN steps trust what the host trusts (a host behind a TLS-inspecting proxy has its own CA);
+  # the bundle is mounted for the build only, never committed into an image.
+  local bundle=/etc/ssl/certs/ca-certificates.crt
+  [[ -f "$bundle" ]] && args+=(--volume "$bundle:$bundle:ro")
   nice -n 19 buildah --root "$NODE_CACHE/buildah/storage" --runroot "$STATE/buildah" --storage-driver overlay \
     bud --quiet --runtime /usr/sbin/runc --network host --layers \
     --build-arg "BASE=$(base_image)" "${args[@]}" -f "$file" -t "$ref" "$context" >>"$BUILD_LOG" 2>&1 \

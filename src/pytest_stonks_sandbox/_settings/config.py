@@ -11,7 +11,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -67,6 +67,7 @@ class SandboxConfig:
     regression_tolerance: float = 0.25
     regression_floor_ms: float = 2.0
     regression_min_samples: int = 30
+    image_registry: str = ""
 
     @property
     def run_dir(self) -> Path:
@@ -254,6 +255,8 @@ def resolve(
             "--image-tag: the kubernetes backend needs the tag of the service images "
             "(e.g. --image-tag 1.4.2, or STONKS_SANDBOX_IMAGE_TAG)."
         )
+    if manifests := sources.value("manifests"):
+        project = replace(project, k8s_manifests=_path(manifests, rootdir))
     return SandboxConfig(
         enabled=enabled or reuse,
         backend=backend,
@@ -275,6 +278,7 @@ def resolve(
         regression_tolerance=sources.value("regression-tolerance"),
         regression_floor_ms=sources.value("regression-floor"),
         regression_min_samples=sources.value("regression-min-samples"),
+        image_registry=sources.value("image-registry").strip("/"),
     )
 
 
