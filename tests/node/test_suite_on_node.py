@@ -17,22 +17,12 @@ from .conftest import REPO, Node
 def test_integration_suite_passes_on_real_pods(node: Node, tmp_path: Path) -> None:
     results = tmp_path / "inttest-results.json"
     env = {**os.environ, "KUBECONFIG": str(node.kubeconfig)}
+    argv = [sys.executable, "-m", "pytest", "--sandbox", "--sandbox-backend=kubernetes",
+            f"--image-tag={node.image_tag}", "--sandbox-manifests=k8s/node",
+            "--sandbox-image-registry=localhost", f"--results={results}", "-p", "no:cacheprovider",
+            "-q", "tests/integration"]  # fmt: skip
     run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--sandbox",
-            "--sandbox-backend=kubernetes",
-            f"--image-tag={node.image_tag}",
-            "--sandbox-manifests=k8s/node",
-            "--sandbox-image-registry=localhost",
-            f"--results={results}",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "tests/integration",
-        ],  # fmt: skip
+        argv,
         cwd=REPO,
         env=env,
         capture_output=True,
