@@ -43,5 +43,7 @@ def test_integration_suite_passes_on_real_pods(node: Node, tmp_path: Path) -> No
     assert "metrics-api" in sources and sources <= {"metrics-api", "cgroup"}, memory
     assert all(memory[name]["peak_bytes"] > 0 for name in components), memory
     namespace = contract["namespace"]
-    names = [ns.metadata.name for ns in client.CoreV1Api(node.api).list_namespace().items]
+    names = [
+        ns.metadata.name for ns in client.CoreV1Api(node.api).list_namespace().items if ns.metadata
+    ]
     assert namespace not in names, f"{namespace} left behind"
