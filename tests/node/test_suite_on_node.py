@@ -26,9 +26,17 @@ def suite_argv(node: Node, results: Path) -> list[str]:
             "-q"]  # fmt: skip
 
 
+def inner_env(node: Node) -> dict[str, str]:
+    """The inner run takes its settings from its command line only (and the node's kubeconfig)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STONKS_SANDBOX", "PYTEST_"))}
+    if "STONKS_SANDBOX_DIR" in os.environ:
+        env["STONKS_SANDBOX_DIR"] = os.environ["STONKS_SANDBOX_DIR"]
+    return {**env, "KUBECONFIG": str(node.kubeconfig)}
+
+
 def test_integration_suite_passes_on_real_pods(node: Node, tmp_path: Path) -> None:
     results = tmp_path / "inttest-results.json"
-    env = {**os.environ, "KUBECONFIG": str(node.kubeconfig)}
+    env = inner_env(node)
     run = subprocess.run(
         [*suite_argv(node, results), "tests/integration"],
         cwd=REPO,
@@ -85,7 +93,7 @@ def _all_ready(node: Node, namespace: str) -> bool:
 def test_a_run_killed_with_sigkill_leaves_a_namespace_the_next_run_sweeps(
     node: Node, tmp_path: Path
 ) -> None:
-    env = {**os.environ, "KUBECONFIG": str(node.kubeconfig)}
+    env = inner_env(node)
     killed = f"killed-{uuid.uuid4().hex[:6]}"
     namespace = f"stonks-inttest-{killed}"
     first = subprocess.Popen(
