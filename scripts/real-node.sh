@@ -90,8 +90,8 @@ preflight() {
 
 cmd_up() {
   preflight
-  if [[ -f "$RUN/up" ]]; then
-    log "the node is up from an earlier run; taking it down first"
+  if [[ -d "$RUN" ]]; then
+    log "the node (or part of it) is up from an earlier run; taking it down first"
     cmd_down
   fi
   local start=$SECONDS
