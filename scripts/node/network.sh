@@ -64,6 +64,25 @@ node_netns() {
   done
 }
 
+# Whatever kube-proxy's own --cleanup leaves (KUBE-FIREWALL and its jumps from INPUT and OUTPUT):
+# every rule that jumps to a KUBE- chain, then every KUBE- chain. Only this node's kube-proxy
+# makes such chains on this machine.
+kube_chains_down() {
+  local table rule chain
+  for table in filter nat mangle; do
+    { iptables -t "$table" -S 2>/dev/null | grep -E '^-A [A-Z]+ .*-j KUBE-' || true; } | while read -r rule; do
+      # shellcheck disable=SC2086  # the rule's words are iptables arguments
+      eval "iptables -t $table -D ${rule#-A }" || true
+    done
+    for chain in $(iptables -t "$table" -S 2>/dev/null | sed -n 's/^-N \(KUBE-[^ ]*\)$/\1/p'); do
+      iptables -t "$table" -F "$chain"
+    done
+    for chain in $(iptables -t "$table" -S 2>/dev/null | sed -n 's/^-N \(KUBE-[^ ]*\)$/\1/p'); do
+      iptables -t "$table" -X "$chain" || true
+    done
+  done
+}
+
 net_down() {
   local ns
   for ns in $(node_netns); do
@@ -74,6 +93,7 @@ net_down() {
   if iptables -L "$FORWARD_CHAIN" -n >/dev/null 2>&1; then
     iptables -F "$FORWARD_CHAIN" && iptables -X "$FORWARD_CHAIN"
   fi
+  kube_chains_down
   if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link del "$BRIDGE"; fi
   ip route del unreachable "$POD_CIDR" 2>/dev/null || true
   ip route del unreachable "$SERVICE_CIDR" 2>/dev/null || true

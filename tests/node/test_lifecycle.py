@@ -36,11 +36,14 @@ def leftovers() -> list[str]:
 
 
 def test_down_leaves_nothing_and_a_warm_up_is_quick(node: Node) -> None:
-    assert node.script("down") == 0
-    assert leftovers() == []
-    started = time.monotonic()
-    assert node.script("up") == 0
-    took = time.monotonic() - started
+    try:
+        assert node.script("down") == 0
+        left = leftovers()
+    finally:
+        started = time.monotonic()
+        assert node.script("up") == 0  # the other tests need the node
+        took = time.monotonic() - started
+    assert left == []
     node.timings["warm up (after down)"] = took
     assert took < WARM_UP_BUDGET_S
     assert leftovers() != [], "up made nothing the check would notice"
