@@ -249,6 +249,7 @@ NODE_NAME="${STONKS_KWOK_NODE:-kwok-node-0}"
 # 0: no kwok-controller and no fake Node (scripts/real-node.sh runs a real kubelet instead).
 FAKE_NODE="${STONKS_KWOK_FAKE_NODE:-1}"
 APISERVER_ARGS="${STONKS_KWOK_APISERVER_ARGS:-}"
+CERT_SANS="${STONKS_KWOK_CERT_SANS:-}"
 UP_TIMEOUT="${STONKS_KWOK_UP_TIMEOUT:-180}"
 CLUSTER_DIR="$KWOK_WORKDIR/clusters/$CLUSTER"
 
@@ -349,6 +350,7 @@ options:
   kubeControllerManagerPort: ${ports[4]}
   kubeSchedulerPort: ${ports[5]}
   metricsServerPort: ${ports[6]}
+$(cert_sans)
 $(fake_node_options "$manifest_url")
 componentsPatches:
   # The API server reaches the kubelet (kwok-controller, or a real one) for port-forward, logs and
@@ -375,6 +377,13 @@ fake_node_options() {
   # by exec).
   printf '  enableMetricsServer: true\n  metricsServerManifests:\n    - %s\n' "$1"
   printf '  enableCRDs:\n    - ClusterPortForward\n    - ClusterResourceUsage\n    - ClusterExec\n'
+}
+
+# STONKS_KWOK_CERT_SANS: space-separated extra names and addresses of the API server's certificate.
+cert_sans() {
+  [[ -n "$CERT_SANS" ]] || return 0
+  printf '  kubeApiserverCertSANs:\n'
+  printf '    - %s\n' $CERT_SANS
 }
 
 # STONKS_KWOK_APISERVER_ARGS: space-separated key=value flags added to kube-apiserver's.

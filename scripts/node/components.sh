@@ -98,6 +98,17 @@ make_cgroup_root() {
   cat "$cpuset/cpuset.mems" >"$cpuset$CGROUP_ROOT/cpuset.mems"
 }
 
+# Pods reach the API server through the `kubernetes` Service: the API server advertises
+# $NODE_IP:<its port>, and a relay there copies each connection to its loopback listener.
+api_relay_up() {
+  local port
+  port="$(sed 's#.*:##' "$CONTROL_RUN/server")"
+  log "relaying $NODE_IP:$port to the API server (127.0.0.1:$port) for pods"
+  start_process api-relay python3 "$HELPERS/apirelay.py" "$NODE_IP" "$port"
+  wait_for 10 "API relay" "$RUN/logs/api-relay.log" \
+    curl --noproxy '*' -s -o /dev/null --max-time 2 --cacert "$CONTROL_DIR/pki/ca.crt" "https://$NODE_IP:$port/healthz"
+}
+
 kubelet_up() {
   local pki="$CONTROL_DIR/pki" port healthz
   make_cgroup_root
@@ -260,6 +271,7 @@ components_down() {
   stop_pid "$RUN/metrics-server.pid"
   stop_pid "$RUN/coredns.pid"
   stop_pid "$RUN/kubelet.pid"
+  stop_pid "$RUN/api-relay.pid"
   if [[ -f "$RUN/kube-proxy.yaml" ]]; then
     stop_pid "$RUN/kube-proxy.pid"
     "$NODE_KUBE_BIN/kube-proxy" --cleanup --config "$RUN/kube-proxy.yaml" >>"$RUN/logs/kube-proxy.log" 2>&1 || true

@@ -115,7 +115,7 @@ def control_plane_pidfiles() -> list[Path]:
 
 def test_no_cluster_process_holds_a_connection_outside(node: Node, plan_: Plan = PLAN) -> None:
     pids = cluster_pids()
-    names = {"containerd", "kubelet", "kube-proxy", "coredns", "metrics-server", "etcd",
+    names = {"containerd", "kubelet", "kube-proxy", "coredns", "metrics-server", "etcd", "python3",
              "kube-apiserver", "kube-controller-manager", "kube-scheduler"}  # fmt: skip
     found = sockets(pids)
     assert {s.process for s in found} >= {"kubelet", "kube-apiserver", "etcd"}, found
@@ -131,3 +131,29 @@ def test_no_cluster_process_holds_a_connection_outside(node: Node, plan_: Plan =
             if not any(address in network for network in plan_.inside if address.version == 4):
                 outside.append(sock)
     assert not outside, outside
+
+
+API_FROM_A_POD = """
+import json, ssl, urllib.error, urllib.request
+sa = "/var/run/secrets/kubernetes.io/serviceaccount/"
+ns = open(sa + "namespace").read()
+request = urllib.request.Request(
+    f"https://kubernetes.default.svc/api/v1/namespaces/{ns}/pods",
+    headers={"Authorization": "Bearer " + open(sa + "token").read()},
+)
+try:
+    print(urllib.request.urlopen(request, context=ssl.create_default_context(cafile=sa + "ca.crt"),
+                                 timeout=10).status)
+except urllib.error.HTTPError as error:
+    print(error.code, json.load(error)["reason"])
+"""
+
+
+def test_pods_reach_the_api_server_through_the_kubernetes_service(
+    node: Node, scratch: Scratch
+) -> None:
+    scratch.pod("api", service_image(node), ["sleep", "300"])
+    answer = scratch.exec("api", ["python3", "-c", API_FROM_A_POD])
+    # TLS verified against the cluster CA, the token authenticated, and the namespace's default
+    # ServiceAccount (no Role) refused: the request reached the real API server.
+    assert answer.strip() == "403 Forbidden", answer
