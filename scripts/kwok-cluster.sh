@@ -246,6 +246,10 @@ cmd_build() {
 # ---------------------------------------------------------------------------------------------
 
 NODE_NAME="${STONKS_KWOK_NODE:-kwok-node-0}"
+# 0: no kwok-controller and no fake Node (scripts/real-node.sh runs a real kubelet instead).
+FAKE_NODE="${STONKS_KWOK_FAKE_NODE:-1}"
+APISERVER_ARGS="${STONKS_KWOK_APISERVER_ARGS:-}"
+CERT_SANS="${STONKS_KWOK_CERT_SANS:-}"
 UP_TIMEOUT="${STONKS_KWOK_UP_TIMEOUT:-180}"
 CLUSTER_DIR="$KWOK_WORKDIR/clusters/$CLUSTER"
 
@@ -346,26 +350,50 @@ options:
   kubeControllerManagerPort: ${ports[4]}
   kubeSchedulerPort: ${ports[5]}
   metricsServerPort: ${ports[6]}
-  enableMetricsServer: true
-  metricsServerManifests:
-    - $manifest_url
-  # Created by the tests at run time: port-forward targets, per-pod resource usage, exec run
-  # on this machine (the Kubernetes backend's cgroup memory fallback reads a file by exec), and
-  # pod logs served from files (the failure bundle reads every pod's log).
-  enableCRDs:
-    - ClusterPortForward
-    - ClusterResourceUsage
-    - ClusterExec
-    - ClusterLogs
+$(cert_sans)
+$(fake_node_options "$manifest_url")
 componentsPatches:
-  # The API server reaches "the kubelet" (kwok-controller) for port-forward, logs and exec.
-  # Its default address order starts with Hostname, which would mean a DNS lookup of the node
-  # name; use the Node's InternalIP (127.0.0.1) only, so nothing leaves loopback.
+  # The API server reaches the kubelet (kwok-controller, or a real one) for port-forward, logs and
+  # exec. Its default address order starts with Hostname, which would mean a DNS lookup of the
+  # node name; use the Node's InternalIP only (127.0.0.1 for kwok's Node).
   - name: kube-apiserver
     extraArgs:
       - key: kubelet-preferred-address-types
         value: InternalIP
+$(apiserver_extra_args)
 EOF
+}
+
+# kwok-controller, the CRDs it serves and the metrics-server that reads them, unless a real
+# kubelet is the node (FAKE_NODE=0: scripts/real-node.sh runs its own metrics-server; kwokctl's
+# would depend on kwok-controller).
+fake_node_options() {
+  if [[ "$FAKE_NODE" == 0 ]]; then
+    printf '  disable:\n    - kwok-controller\n'
+    return 0
+  fi
+  # The CRDs are created by the tests at run time: port-forward targets, per-pod resource usage,
+  # exec run on this machine (the Kubernetes backend's cgroup memory fallback reads a file by
+  # exec), and pod logs served from files (the failure bundle reads every pod's log).
+  printf '  enableMetricsServer: true\n  metricsServerManifests:\n    - %s\n' "$1"
+  printf '  enableCRDs:\n    - ClusterPortForward\n    - ClusterResourceUsage\n    - ClusterExec\n'
+  printf '    - ClusterLogs\n'
+}
+
+# STONKS_KWOK_CERT_SANS: space-separated extra names and addresses of the API server's certificate.
+cert_sans() {
+  [[ -n "$CERT_SANS" ]] || return 0
+  printf '  kubeApiserverCertSANs:\n'
+  printf '    - %s\n' $CERT_SANS
+}
+
+# STONKS_KWOK_APISERVER_ARGS: space-separated key=value flags added to kube-apiserver's.
+apiserver_extra_args() {
+  local kv
+  for kv in $APISERVER_ARGS; do
+    [[ "$kv" == *=* ]] || die "STONKS_KWOK_APISERVER_ARGS: '$kv' is not key=value"
+    printf '      - key: %s\n        value: %s\n' "${kv%%=*}" "${kv#*=}"
+  done
 }
 
 node_json() {
@@ -428,8 +456,12 @@ cmd_up() {
   fi
   mkdir -p "$RUN_DIR"
   local start=$SECONDS port
-  port="$(start_manifest_server)"
-  write_kwokctl_config "http://127.0.0.1:$port/metrics-server.yaml"
+  if [[ "$FAKE_NODE" == 0 ]]; then
+    write_kwokctl_config ""
+  else
+    port="$(start_manifest_server)"
+    write_kwokctl_config "http://127.0.0.1:$port/metrics-server.yaml"
+  fi
   log "creating cluster '$CLUSTER' (kwokctl --runtime binary, workdir $KWOK_WORKDIR)"
   if ! kwokctl --config "$RUN_DIR/kwokctl.yaml" create cluster --runtime binary \
     --kubeconfig "$KUBECONFIG_OUT" --wait "${UP_TIMEOUT}s" --timeout "${UP_TIMEOUT}s" >"$RUN_DIR/create.log" 2>&1; then
@@ -442,8 +474,12 @@ cmd_up() {
   sed -n 's#^[[:space:]]*server: \(https\{0,1\}://.*\)$#\1#p' "$KUBECONFIG_OUT" | head -n 1 >"$RUN_DIR/server"
   [[ -s "$RUN_DIR/server" ]] || die "no server URL in $KUBECONFIG_OUT"
   grep -q '127.0.0.1' "$RUN_DIR/server" || die "API server is not on loopback: $(cat "$RUN_DIR/server")"
-  create_node
-  log "cluster '$CLUSTER' up in $((SECONDS - start)) s; API server $(cat "$RUN_DIR/server"), node $NODE_NAME (127.0.0.1)"
+  if [[ "$FAKE_NODE" == 0 ]]; then
+    log "cluster '$CLUSTER' up in $((SECONDS - start)) s; API server $(cat "$RUN_DIR/server"), no fake node"
+  else
+    create_node
+    log "cluster '$CLUSTER' up in $((SECONDS - start)) s; API server $(cat "$RUN_DIR/server"), node $NODE_NAME (127.0.0.1)"
+  fi
   log "kubeconfig: $KUBECONFIG_OUT  (eval \"\$($0 env)\")"
   echo "$((SECONDS - start))" >"$RUN_DIR/up-seconds"
 }

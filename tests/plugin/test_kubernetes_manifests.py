@@ -272,6 +272,19 @@ def test_hopeless_pod_states_are_named(waiting: str, expected: str) -> None:
     assert (problem == "") if not expected else (expected in problem)
 
 
+def test_a_failed_pod_is_hopeless_unless_it_is_being_deleted() -> None:
+    import datetime
+
+    from pytest_stonks_sandbox._backends.kubernetes.cluster import hopeless
+
+    failed = _pod("Failed")
+    assert "pod web-1 failed" in hopeless(failed)
+    # A real kubelet reports a pod Failed when the container it stops for a deletion exits
+    # non-zero; that pod is on its way out, not a failure to wait for.
+    failed.metadata.deletion_timestamp = datetime.datetime.now(datetime.UTC)  # type: ignore[attr-defined]
+    assert hopeless(failed) == ""
+
+
 def test_ready_component_and_restarts_of_a_pod() -> None:
     from pytest_stonks_sandbox._backends.kubernetes.cluster import (
         component_of,

@@ -18,7 +18,14 @@ def make_backend(cfg: SandboxConfig) -> Backend:
         return LocalBackend(cfg.project, cfg.run_dir, cfg.timeout_s)
     from pytest_stonks_sandbox._backends.kubernetes.backend import KubernetesBackend
 
-    return KubernetesBackend(cfg.project, cfg.run_id, cfg.namespace, cfg.image_tag, cfg.timeout_s)
+    return KubernetesBackend(
+        cfg.project,
+        cfg.run_id,
+        cfg.namespace,
+        cfg.image_tag,
+        cfg.timeout_s,
+        image_registry=cfg.image_registry,
+    )
 
 
 def collect_garbage(cfg: SandboxConfig) -> list[str]:

@@ -11,7 +11,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -74,6 +74,7 @@ class SandboxConfig:
     regression_min_samples: int = 30
     html_path: Path | None = None
     reseed: bool = False
+    image_registry: str = ""
 
     @property
     def run_dir(self) -> Path:
@@ -251,6 +252,8 @@ def resolve(
             "(e.g. --image-tag 1.4.2, or STONKS_SANDBOX_IMAGE_TAG)."
         )
     results_path = _path(sources.value("results"), rootdir)
+    if manifests := sources.value("manifests"):
+        project = replace(project, k8s_manifests=_path(manifests, rootdir))
     return SandboxConfig(
         enabled=enabled or reuse,
         backend=backend,
@@ -275,6 +278,7 @@ def resolve(
         regression_min_samples=sources.value("regression-min-samples"),
         html_path=_html_path(sources, cli, results_path, rootdir),
         reseed=sources.value("reseed"),
+        image_registry=sources.value("image-registry").strip("/"),
     )
 
 

@@ -80,11 +80,13 @@ class KubernetesBackend:
         namespace: str,
         image_tag: str,
         timeout_s: float,
+        image_registry: str = "",
     ) -> None:
         self.project = project
         self.run_id = run_id
         self.namespace = namespace
         self.image_tag = image_tag
+        self.image_registry = image_registry
         self.timeout_s = timeout_s
         self.components = manifests.components(project)
         self.ns: Namespace | None = None
@@ -111,7 +113,12 @@ class KubernetesBackend:
         self.credentials = credentials = manifests.Credentials.generate(self.project.database)
         # Render everything first: a broken manifest is reported before anything is created.
         workload = manifests.workload(
-            self.project, self.namespace, self.run_id, self.image_tag, credentials
+            self.project,
+            self.namespace,
+            self.run_id,
+            self.image_tag,
+            credentials,
+            registry=self.image_registry,
         )
         settings = manifests.settings(self.project, credentials, self.namespace)
         self.ns = Namespace(api.api_client(), self.namespace)

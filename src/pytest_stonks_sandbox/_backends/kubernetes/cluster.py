@@ -38,8 +38,11 @@ def component_of(pod: Any) -> str:
 
 
 def hopeless(pod: Any) -> str:
-    """Why a pod will never become Ready on its own, or "" if it still may."""
-    if pod.status.phase == "Failed":
+    """Why a pod will never become Ready on its own, or "" if it still may.
+
+    A pod being deleted is not hopeless: a real kubelet reports it Failed when its container was
+    stopped with a non-zero exit, which is the deletion itself."""
+    if pod.status.phase == "Failed" and pod.metadata.deletion_timestamp is None:
         return f"pod {pod.metadata.name} failed ({pod.status.reason or 'no reason given'})"
     for status in pod.status.container_statuses or []:
         waiting = status.state.waiting if status.state else None

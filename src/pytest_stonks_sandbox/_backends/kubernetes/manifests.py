@@ -170,8 +170,8 @@ def manifests_dir(project: ProjectConfig) -> Path:
     return directory
 
 
-def image_for(project: ProjectConfig, service: str, tag: str) -> str:
-    """`<image>:<tag>` of a service; its `image` key is required on Kubernetes."""
+def image_for(project: ProjectConfig, service: str, tag: str, registry: str = "") -> str:
+    """`[<registry>/]<image>:<tag>` of a service; its `image` key is required on Kubernetes."""
     spec = project.service(service)
     if not spec.image:
         raise ConfigError(
@@ -179,13 +179,21 @@ def image_for(project: ProjectConfig, service: str, tag: str) -> str:
             "has no 'image', which the kubernetes backend needs.",
             f'add image = "registry/{service}" (the tag comes from --image-tag).',
         )
-    return f"{spec.image}:{tag}"
+    prefix = f"{registry}/" if registry else ""
+    return f"{prefix}{spec.image}:{tag}"
 
 
 def workload(
-    project: ProjectConfig, namespace: str, run_id: str, tag: str, credentials: Credentials
+    project: ProjectConfig,
+    namespace: str,
+    run_id: str,
+    tag: str,
+    credentials: Credentials,
+    registry: str = "",
 ) -> list[dict[str, Any]]:
-    """Every object of the sandbox's workload: infrastructure, then one set per service."""
+    """Every object of the sandbox's workload: infrastructure, then one set per service.
+
+    `registry` goes in front of the service images (`--sandbox-image-registry`)."""
     directory = manifests_dir(project)
     base = {"NAMESPACE": namespace, "RUN_ID": run_id, "IMAGE_TAG": tag}
     objects = render_template(directory / INFRA_TEMPLATE, base)
@@ -193,7 +201,7 @@ def workload(
     for spec in project.services:
         rendered = render_template(
             directory / SERVICE_TEMPLATE,
-            {**base, "SERVICE": spec.name, "IMAGE": image_for(project, spec.name, tag)},
+            {**base, "SERVICE": spec.name, "IMAGE": image_for(project, spec.name, tag, registry)},
         )
         where = f"[tool.stonks-sandbox.services.{spec.name}.env]"
         own_env = render_table(spec.env, values, where)
