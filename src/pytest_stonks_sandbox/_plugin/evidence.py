@@ -19,7 +19,6 @@ import pytest
 
 from pytest_stonks_sandbox._backends.bundle import Bundle, Redactor, limits
 from pytest_stonks_sandbox._backends.evidence import lines_since, log_offsets
-from pytest_stonks_sandbox._contract.builder import EXIT_INFRA
 from pytest_stonks_sandbox._core.model import Sandbox
 from pytest_stonks_sandbox._measure.requestid import begin_test, end_test, trace_id
 
@@ -152,7 +151,7 @@ class EvidencePlugin:
     def _reason(self, code: int) -> str:
         """Why this run keeps a bundle on failure ("" when it passed)."""
         record = self.session.record
-        if record.infra_error is not None or code == EXIT_INFRA:
+        if record.infra_error is not None:  # exit code 2 alone may be pytest's "interrupted"
             return "infrastructure error"
         failed = record.tally.failed
         return f"{failed} failed test{'s' * (failed != 1)}" if failed else ""

@@ -309,7 +309,7 @@ class SandboxSession:
         if record.memory is not None:
             record.memory.stop()
         code = EXIT_FAILED if stopped and collect_errors else int(exitstatus)
-        if self.evidence is not None:
+        if self.evidence is not None and not interrupted:  # a signal ends the run at once
             self.evidence.collect(code)
         self._teardown(code, interrupted)
         if self.evidence is not None:
