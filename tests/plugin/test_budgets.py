@@ -85,3 +85,15 @@ def test_api_validation_is_the_time_of_the_tests_that_use_the_sandbox() -> None:
         "the summed durations of the 288 tests that use the sandbox"
     )
     assert _by_name(evaluate_budgets(stages, []))["api_validation"]["actual"] == 1800.0
+
+
+def test_the_pipeline_is_the_sandboxs_own_when_api_validation_is_known() -> None:
+    stages = {"deploy": 2.0, "seed": 0.5, "tests": 700.0, "frontend": 3.0, "teardown": 0.5,
+              "pipeline": 720.0}  # fmt: skip
+    rows = _by_name(evaluate_budgets(stages, [], api_validation=ApiValidation(20.0, 288)))
+    assert rows["pipeline"]["actual"] == 26.0 and rows["pipeline"]["breached"] is False
+    assert rows["pipeline"]["measured"] == (
+        "deploy, seed, frontend and teardown, plus summed durations of the 288 tests that use "
+        "the sandbox"
+    )
+    assert _by_name(evaluate_budgets(stages, []))["pipeline"]["actual"] == 720.0

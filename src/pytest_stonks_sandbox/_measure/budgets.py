@@ -30,6 +30,8 @@ class Budgets:
 
 
 DEFAULTS = Budgets()
+#: The stages that are the sandbox's own pipeline, besides the tests that use it.
+SANDBOX_STAGES = ("deploy", "seed", "frontend", "teardown")
 _FIELD_OF = {
     "seed": "seed_s", "api_validation": "api_validation_s", "pipeline": "pipeline_s",
     "load_p95": "load_p95_ms", "load_error_rate": "load_error_rate",
@@ -82,9 +84,12 @@ def evaluate_budgets(
 
     Stages "seed" and "pipeline" (the total) are read from ``stage_seconds``. API validation is
     the time of the tests that use the sandbox (``api_validation``); without it, the "tests"
-    stage. The load budgets take the worst of ``load_results`` (``LoadResult.to_dict()``s).
+    stage. With it, the pipeline is the sandbox's own: the stages other than tests, plus API
+    validation (the whole run's wall time counts plugin and cluster tests too). The load
+    budgets take the worst of ``load_results`` (``LoadResult.to_dict()``s).
     """
     stage = stage_seconds.get
+    pipeline, run = stage("pipeline"), "the whole run's wall time"
     if api_validation is None:
         validation, what = stage("tests"), "the tests stage's wall time"
     else:
@@ -92,12 +97,17 @@ def evaluate_budgets(
         count = api_validation.tests
         tests = f"{count} test that uses" if count == 1 else f"{count} tests that use"
         what = f"the summed durations of the {tests} the sandbox"
+        # The sandbox's own pipeline: tests that never touch it (plugin, cluster) do not count.
+        others = [stage(name) for name in SANDBOX_STAGES]
+        if pipeline is not None:
+            pipeline = round(validation + sum(s for s in others if s is not None), 4)
+            run = f"deploy, seed, frontend and teardown, plus {what[4:]}"
     scenarios = f"{len(load_results)} load scenario{'s' * (len(load_results) != 1)}"
     load = "load"
     return [
         _row("seed", budgets.seed_s, stage("seed"), "s", "the seed stage's wall time"),
         _row("api_validation", budgets.api_validation_s, validation, "s", what),
-        _row("pipeline", budgets.pipeline_s, stage("pipeline"), "s", "the whole run's wall time"),
+        _row("pipeline", budgets.pipeline_s, pipeline, "s", run),
         _row(
             "load_p95", budgets.load_p95_ms, _worst(load_results, "p95_ms"), "ms",
             f"the worst P95 of {scenarios}", load,
