@@ -30,7 +30,10 @@ infra_image() { echo "localhost/stonks-node/$1:$(printf '%s %s' "$(hash_inputs "
 # What the runner image holds (k8s/images/Dockerfile.runner copies its context, this list).
 RUNNER_INPUTS=(pyproject.toml README.md run_pipeline.sh src services seeds tests/integration k8s)
 RUNNER_REPO=localhost/stonks-oracle/inttest-runner
-runner_image() { echo "$RUNNER_REPO:runner-$(printf '%s %s' "$(hash_inputs k8s/images/Dockerfile.runner "${RUNNER_INPUTS[@]}")" "$(base_image)" | sha256sum | cut -c1-12)"; }
+runner_image_ref() { echo "$RUNNER_REPO:runner-$(printf '%s %s' "$(hash_inputs k8s/images/Dockerfile.runner "${RUNNER_INPUTS[@]}")" "$(base_image)" | sha256sum | cut -c1-12)"; }
+# Hashed once per invocation: `up` imports what its own build made even if a file changes meanwhile.
+RUNNER_IMAGE=""
+runner_image() { [[ -n "$RUNNER_IMAGE" ]] || RUNNER_IMAGE="$(runner_image_ref)"; echo "$RUNNER_IMAGE"; }
 
 archive_of() { local ref="$1"; ref="${ref#localhost/}"; echo "$IMAGES_DIR/${ref//[\/:]/_}.tar"; }
 
@@ -127,6 +130,7 @@ node_images() {
 
 build_images() {
   mkdir -p "$IMAGES_DIR" "$STATE"
+  runner_image >/dev/null  # (in this shell, not a subshell: hashed once)
   local start=$SECONDS name tag
   ensure_image "$PAUSE_IMAGE" build_pause_image
   # The base is an input of every other image; its archive is not needed on the node.
@@ -150,6 +154,7 @@ build_images() {
 # Import every image the node runs that its containerd does not hold yet.
 import_images() {
   local have ref
+  runner_image >/dev/null
   have="$(ctr_k8s images ls -q)"
   for ref in $(node_images); do
     grep -qxF "$ref" <<<"$have" && continue
