@@ -12,6 +12,15 @@
 # ranges are routed nowhere but the local bridge and kube-proxy's rules. See docs/real-node.md.
 set -euo pipefail
 
+# A lock file the caller holds open (`flock LOCK scripts/real-node.sh up`) is not passed on to the
+# daemons `up` starts: they outlive this script and would hold the lock until `down`.
+for fd_path in /proc/$$/fd/*; do
+  fd="${fd_path##*/}"
+  [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2 && fd != 255)) || continue
+  [[ "$(readlink "$fd_path" 2>/dev/null)" == *.lock ]] && eval "exec $fd>&-"
+done
+unset fd fd_path
+
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$SCRIPT_DIR/.." && pwd)"
 HELPERS="$SCRIPT_DIR/node"
