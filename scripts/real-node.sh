@@ -86,6 +86,7 @@ api_create() { api POST "$1" "$2" >/dev/null || die "could not create $1: $2"; }
 control_plane() {
   STONKS_KWOK_CACHE="$KWOK_CACHE" STONKS_KWOK_CLUSTER="$CONTROL_CLUSTER" STONKS_KWOK_FAKE_NODE=0 \
     STONKS_KWOK_CERT_SANS="$API_SERVICE_IP kubernetes.default.svc.$CLUSTER_DOMAIN" \
+    STONKS_KWOK_NO_PROXY="$NODE_SUBNET" \
     STONKS_KWOK_APISERVER_ARGS="service-cluster-ip-range=$SERVICE_CIDR advertise-address=$NODE_IP kubelet-client-certificate=$CONTROL_DIR/pki/admin.crt kubelet-client-key=$CONTROL_DIR/pki/admin.key" \
     "$SCRIPT_DIR/kwok-cluster.sh" "$@"
 }

@@ -159,6 +159,10 @@ class RunnerJob:
             return self._infra(str(exc))
         except (KeyboardInterrupt, _Stop):
             return self._infra("interrupted: the runner Job was stopped and its namespace deleted.")
+        except api.api_exception() as exc:
+            return self._infra(f"the Kubernetes API refused a call ({api.describe(exc)}).")
+        except Exception as exc:  # anything else is still no test verdict: exit 2, named
+            return self._infra(f"the launch failed: {type(exc).__name__}: {exc}")
         finally:
             try:
                 self._delete_namespace()
