@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tarfile
 from pathlib import Path
 
@@ -91,6 +92,7 @@ def _archive(files: dict[str, bytes], extra: tarfile.TarInfo | None = None) -> b
         for name, data in files.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
+            info.uid = info.gid = 10001
             tar.addfile(info, io.BytesIO(data))
         if extra is not None:
             tar.addfile(extra)
@@ -112,6 +114,7 @@ def test_results_go_where_the_launch_says(tmp_path: Path) -> None:
     bundle = launch.results.parent / "inttest-artifacts" / "sandbox" / "postgres.log"
     assert bundle.read_bytes() == b"ready"
     assert set(written) == {launch.results, launch.html, bundle.parent.parent}
+    assert launch.results.stat().st_uid == os.getuid()  # not the pod user's
 
 
 @pytest.mark.parametrize("name", ["../escape.txt", "/etc/passwd"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import shutil
 import signal
 import tarfile
@@ -109,6 +110,13 @@ def extract_results(archive: bytes, launch: Launch) -> list[Path]:
                     )
                 if ".." in Path(member.name).parts:
                     raise LaunchError(f"the runner's results hold an unsafe path {member.name}")
+                # The files are this user's, not the pod's user's (tarfile chowns as root).
+                member.uid, member.gid, member.uname, member.gname = (
+                    os.getuid(),
+                    os.getgid(),
+                    "",
+                    "",
+                )
             tar.extractall(tmp)  # every entry checked above: files and directories inside tmp
         root = Path(tmp)
         targets = {
