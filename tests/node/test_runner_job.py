@@ -37,7 +37,7 @@ class Launched:
 
 def launch(node: Node, run_id: str, results: Path, *extra: str, timeout: float = 900) -> Launched:
     """run_pipeline.sh --in-cluster with the node's images, its output read line by line."""
-    argv = ["bash", str(REPO / "run_pipeline.sh"), "--in-cluster", f"--image-tag={node.image_tag}",
+    argv = ["bash", str(REPO / "run_pipeline.sh"), "--in-cluster", "--image-tag", node.image_tag,
             "--image-registry", "localhost", "--results", str(results), *extra]  # fmt: skip
     env = {**inner_env(node), "PYTHON": sys.executable, "STONKS_SANDBOX_RUN_ID": run_id}
     started = time.monotonic()
@@ -117,7 +117,7 @@ def test_a_runner_image_that_does_not_exist_is_exit_2_naming_it(node: Node, tmp_
 def test_ctrl_c_stops_the_job_and_deletes_its_namespace(node: Node, tmp_path: Path) -> None:
     run_id = f"int-{uuid.uuid4().hex[:6]}"
     namespace = f"stonks-inttest-{run_id}"
-    argv = ["bash", str(REPO / "run_pipeline.sh"), "--in-cluster", f"--image-tag={node.image_tag}",
+    argv = ["bash", str(REPO / "run_pipeline.sh"), "--in-cluster", "--image-tag", node.image_tag,
             "--image-registry", "localhost", "--results", str(tmp_path / "r.json"), "--",
             "--sandbox-manifests=k8s/node"]  # fmt: skip
     env = {**inner_env(node), "PYTHON": sys.executable, "STONKS_SANDBOX_RUN_ID": run_id}
