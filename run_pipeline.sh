@@ -56,6 +56,7 @@ runner_image=""
 
 while [ $# -gt 0 ]; do
     case "$1" in
+        --*=*) set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;  # --option=value
         --image-tag) [ $# -ge 2 ] || die_usage "--image-tag needs a value"
             image_tag="$2"; options+=("--image-tag=$2"); backend="${backend:-kubernetes}"; shift 2 ;;
         --namespace) [ $# -ge 2 ] || die_usage "--namespace needs a value"
