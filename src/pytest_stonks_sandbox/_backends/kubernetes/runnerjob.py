@@ -154,16 +154,14 @@ class RunnerJob:
     fetched: list[Path] = field(default_factory=list)
 
     def run(self) -> int:
-        kubernetes = api.client_module()
-        self.api_client = api.api_client()
-        self.core = kubernetes.client.CoreV1Api(self.api_client)
-        self.batch = kubernetes.client.BatchV1Api(self.api_client)
         previous = signal.signal(signal.SIGTERM, _raise_stop)
         try:
+            kubernetes = api.client_module()
+            self.api_client = api.api_client()
+            self.core = kubernetes.client.CoreV1Api(self.api_client)
+            self.batch = kubernetes.client.BatchV1Api(self.api_client)
             return self._run()
-        except LaunchError as exc:
-            return self._infra(str(exc))
-        except SandboxError as exc:
+        except (LaunchError, SandboxError) as exc:
             return self._infra(str(exc))
         except (KeyboardInterrupt, _Stop):
             return self._infra("interrupted: the runner Job was stopped and its namespace deleted.")
@@ -176,7 +174,8 @@ class RunnerJob:
                 self._delete_namespace()
             finally:
                 signal.signal(signal.SIGTERM, previous)
-                self.api_client.close()
+                if self.api_client is not None:
+                    self.api_client.close()
 
     # ------------------------------------------------------------------ steps
 
