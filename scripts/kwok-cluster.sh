@@ -258,12 +258,15 @@ CLUSTER_DIR="$KWOK_WORKDIR/clusters/$CLUSTER"
 # (Go never proxies loopback addresses, so the cluster's own 127.0.0.1 traffic is unaffected; the
 # components inherit this environment too).
 NO_EGRESS_PROXY="http://127.0.0.1:9"
+# Addresses the components reach directly besides loopback (comma-separated hosts or CIDRs, e.g.
+# a real node's range, where the API server reads pod logs from the kubelet).
+NO_PROXY_EXTRA="${STONKS_KWOK_NO_PROXY:+,$STONKS_KWOK_NO_PROXY}"
 
 kwokctl() {
   env KWOK_WORKDIR="$KWOK_WORKDIR" \
     HTTP_PROXY="$NO_EGRESS_PROXY" HTTPS_PROXY="$NO_EGRESS_PROXY" \
     http_proxy="$NO_EGRESS_PROXY" https_proxy="$NO_EGRESS_PROXY" \
-    NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost \
+    NO_PROXY="127.0.0.1,localhost$NO_PROXY_EXTRA" no_proxy="127.0.0.1,localhost$NO_PROXY_EXTRA" \
     "$KWOK_BIN/kwokctl" --name "$CLUSTER" "$@"
 }
 

@@ -12,6 +12,15 @@
 # ranges are routed nowhere but the local bridge and kube-proxy's rules. See docs/real-node.md.
 set -euo pipefail
 
+# A lock file the caller holds open (`flock LOCK scripts/real-node.sh up`) is not passed on to the
+# daemons `up` starts: they outlive this script and would hold the lock until `down`.
+for fd_path in /proc/$$/fd/*; do
+  fd="${fd_path##*/}"
+  [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2 && fd != 255)) || continue
+  [[ "$(readlink "$fd_path" 2>/dev/null)" == *.lock ]] && eval "exec $fd>&-"
+done
+unset fd fd_path
+
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$SCRIPT_DIR/.." && pwd)"
 HELPERS="$SCRIPT_DIR/node"
@@ -77,6 +86,7 @@ api_create() { api POST "$1" "$2" >/dev/null || die "could not create $1: $2"; }
 control_plane() {
   STONKS_KWOK_CACHE="$KWOK_CACHE" STONKS_KWOK_CLUSTER="$CONTROL_CLUSTER" STONKS_KWOK_FAKE_NODE=0 \
     STONKS_KWOK_CERT_SANS="$API_SERVICE_IP kubernetes.default.svc.$CLUSTER_DOMAIN" \
+    STONKS_KWOK_NO_PROXY="$NODE_SUBNET" \
     STONKS_KWOK_APISERVER_ARGS="service-cluster-ip-range=$SERVICE_CIDR advertise-address=$NODE_IP kubelet-client-certificate=$CONTROL_DIR/pki/admin.crt kubelet-client-key=$CONTROL_DIR/pki/admin.key" \
     "$SCRIPT_DIR/kwok-cluster.sh" "$@"
 }

@@ -20,7 +20,9 @@ install_packages() {
 node_go_env() {
   # The control plane's module and build caches: kubelet and kube-proxy share most packages with
   # kube-apiserver, so reusing its compiled packages turns their build into an incremental one.
-  export GOMODCACHE="$KWOK_CACHE/gomodcache" GOCACHE="$KWOK_CACHE/gocache" GOFLAGS="-modcacherw -buildvcs=false"
+  # (STONKS_NODE_GOMODCACHE / STONKS_NODE_GOCACHE: other caches, e.g. empty ones to time a cold build)
+  export GOMODCACHE="${STONKS_NODE_GOMODCACHE:-$KWOK_CACHE/gomodcache}" GOCACHE="${STONKS_NODE_GOCACHE:-$KWOK_CACHE/gocache}"
+  export GOFLAGS="-modcacherw -buildvcs=false"
   export CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off
   export GOPROXY="${GOPROXY:-https://proxy.golang.org}"
 }

@@ -27,6 +27,14 @@ base_image() { echo "localhost/stonks-node/base:$(printf '%s %s' "$DEBIAN_SUITE"
 image_tag() { echo "node-$(printf '%s %s' "$(hash_inputs k8s/images/Dockerfile services)" "$(base_image)" | sha256sum | cut -c1-12)"; }
 infra_image() { echo "localhost/stonks-node/$1:$(printf '%s %s' "$(hash_inputs "scripts/node/images/$1")" "$(base_image)" | sha256sum | cut -c1-12)"; }
 
+# What the runner image holds (k8s/images/Dockerfile.runner copies its context, this list).
+RUNNER_INPUTS=(pyproject.toml README.md run_pipeline.sh src services seeds tests/integration k8s)
+RUNNER_REPO=localhost/stonks-oracle/inttest-runner
+runner_image_ref() { echo "$RUNNER_REPO:runner-$(printf '%s %s' "$(hash_inputs k8s/images/Dockerfile.runner "${RUNNER_INPUTS[@]}")" "$(base_image)" | sha256sum | cut -c1-12)"; }
+# Hashed once per invocation: `up` imports what its own build made even if a file changes meanwhile.
+RUNNER_IMAGE=""
+runner_image() { [[ -n "$RUNNER_IMAGE" ]] || RUNNER_IMAGE="$(runner_image_ref)"; echo "$RUNNER_IMAGE"; }
+
 archive_of() { local ref="$1"; ref="${ref#localhost/}"; echo "$IMAGES_DIR/${ref//[\/:]/_}.tar"; }
 
 # save_image <ref>: the built image as a docker-archive (which keeps its name for ctr import).
@@ -85,6 +93,22 @@ bud() {
     || die "building $ref from $file failed; see the end of $BUILD_LOG"
 }
 
+# The runner is built from a context of its inputs only (no .git, .venv or caches).
+build_runner_image() {
+  local context="$NODE_CACHE/runner-context"
+  rm -rf "$context" && mkdir -p "$context"
+  (cd "$REPO" && tar cf - --exclude=__pycache__ --exclude='*.egg-info' --exclude=.pytest_cache \
+    "${RUNNER_INPUTS[@]}") | tar xf - -C "$context"
+  bud "$1" "$REPO/k8s/images/Dockerfile.runner" "$context"
+  rm -rf "$context"
+  # Earlier runner images are replaced, not kept beside it (each archive is about a gigabyte).
+  local old
+  for old in "$IMAGES_DIR"/stonks-oracle_inttest-runner_*.tar; do
+    [[ -e "$old" && "$old" != "$(archive_of "$1")" ]] && rm -f "$old"
+  done
+  return 0
+}
+
 # ensure_image <ref> <build command...>: build and save unless its archive exists.
 ensure_image() {
   local ref="$1"; shift
@@ -101,10 +125,12 @@ node_images() {
   tag="$(image_tag)"
   for name in "${!SERVICE_IMAGES[@]}"; do echo "localhost/stonks-oracle/$name:$tag"; done
   for name in postgres redis s3; do infra_image "$name"; done
+  runner_image
 }
 
 build_images() {
   mkdir -p "$IMAGES_DIR" "$STATE"
+  runner_image >/dev/null  # (in this shell, not a subshell: hashed once)
   local start=$SECONDS name tag
   ensure_image "$PAUSE_IMAGE" build_pause_image
   # The base is an input of every other image; its archive is not needed on the node.
@@ -121,12 +147,14 @@ build_images() {
     ensure_image "$(infra_image "$name")" \
       bud "$(infra_image "$name")" "$HELPERS/images/$name/Containerfile" "$HELPERS/images/$name"
   done
+  ensure_image "$(runner_image)" build_runner_image "$(runner_image)"
   log "images ready in $((SECONDS - start)) s (service tag $tag)"
 }
 
 # Import every image the node runs that its containerd does not hold yet.
 import_images() {
   local have ref
+  runner_image >/dev/null
   have="$(ctr_k8s images ls -q)"
   for ref in $(node_images); do
     grep -qxF "$ref" <<<"$have" && continue
@@ -141,4 +169,6 @@ import_images() {
   for name in postgres redis s3; do
     ctr_k8s images tag --force "$(infra_image "$name")" "localhost/stonks-node/$name:$tag" >/dev/null
   done
+  # `run_pipeline.sh --in-cluster --image-tag TAG` runs the runner image of the same tag.
+  ctr_k8s images tag --force "$(runner_image)" "$RUNNER_REPO:$tag" >/dev/null
 }

@@ -6,6 +6,10 @@
   compare BASELINE.json RUN.json     compare a run with a baseline (exit 1 on a regression)
   fallback PATH EXIT_CODE MESSAGE    write the contract of a run that never reached the sandbox
   options                            print the option table (the README's) made from OPTIONS
+  in-cluster --image-tag TAG ... [-- PYTEST_ARGS]
+                                     run the pipeline in the runner Job (k8s/runner) in a new
+                                     namespace, stream its output, copy its results back, exit
+                                     with the Job's 0/1/2 (what run_pipeline.sh --in-cluster runs)
 
 Exit codes: 0 done, 1 (compare) a regression was found, 2 bad usage or an unreadable contract.
 """
@@ -92,6 +96,46 @@ def _options(args: argparse.Namespace) -> int:
     return 0
 
 
+def _in_cluster(args: argparse.Namespace) -> int:
+    from pytest_stonks_sandbox._backends.kubernetes.runnerjob import (
+        Launch,
+        RunnerJob,
+        default_runner_image,
+    )
+    from pytest_stonks_sandbox._settings.config import (
+        NAMESPACE_PATTERN,
+        RUN_ID_PATTERN,
+        new_run_id,
+    )
+
+    run_id = args.run_id or new_run_id()
+    if not RUN_ID_PATTERN.match(run_id):
+        raise CommandError(f"--run-id {run_id!r}: use 1-30 lowercase letters, digits, dashes")
+    namespace = args.namespace or f"stonks-inttest-{run_id}"
+    if not NAMESPACE_PATTERN.match(namespace):
+        raise CommandError(f"--namespace {namespace!r} is not a valid Kubernetes namespace name")
+    if args.start_timeout <= 0:
+        raise CommandError(f"--start-timeout must be positive seconds, not {args.start_timeout}")
+    results = Path(args.results).resolve()
+    launch = Launch(
+        image_tag=args.image_tag,
+        run_id=run_id,
+        namespace=namespace,
+        runner_image=args.runner_image or default_runner_image(args.image_tag, args.image_registry),
+        manifest=Path(args.manifest),
+        results=results,
+        html=Path(args.html).resolve() if args.html else results.parent / "inttest-report.html",
+        image_registry=args.image_registry,
+        pytest_args=tuple(args.pytest_args),
+        start_timeout_s=args.start_timeout,
+    )
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    return RunnerJob(launch, say=say).run()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pytest_stonks_sandbox",
@@ -122,12 +166,31 @@ def _parser() -> argparse.ArgumentParser:
     fallback.add_argument("exit_code", type=int)
     fallback.add_argument("message")
     command("options", _options, "print the option table made from OPTIONS")
+    job = command("in-cluster", _in_cluster, "run the pipeline in the runner Job (k8s/runner)")
+    job.add_argument("--image-tag", required=True, help="tag of the service images")
+    job.add_argument("--namespace", default="", help="default stonks-inttest-<run-id>")
+    job.add_argument("--run-id", default="", help="default time + random")
+    job.add_argument("--runner-image", default="",
+                     help="default [REGISTRY/]stonks-oracle/inttest-runner:TAG")  # fmt: skip
+    job.add_argument("--image-registry", default="", help="registry of the service images")
+    job.add_argument("--manifest", default="k8s/runner/runner.yaml", help="the runner's YAML")
+    job.add_argument("--results", default="inttest-results.json")
+    job.add_argument("--html", default="", help="default inttest-report.html beside the results")
+    job.add_argument("--start-timeout", type=float, default=300.0,
+                     help="seconds until the runner pod runs (300)")  # fmt: skip
+    job.set_defaults(pytest_args=[])
     return parser
 
 
 def main(argv: list[str]) -> int:
     """Run one command; 2 and a message on a bad command line or an unreadable contract."""
+    passed_on: list[str] = []
+    if argv[:1] == ["in-cluster"] and "--" in argv:  # the rest goes to pytest in the pod
+        cut = argv.index("--")
+        argv, passed_on = argv[:cut], argv[cut + 1 :]
     args = _parser().parse_args(argv)
+    if passed_on:
+        args.pytest_args = passed_on
     try:
         return int(args.run(args))
     except CommandError as exc:

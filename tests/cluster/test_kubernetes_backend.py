@@ -626,8 +626,13 @@ def test_runner_job_manifests_are_accepted_and_the_job_completes(
     try:
         for obj in objects:
             utils.create_from_dict(kwok_cluster.api, obj, namespace=namespace)
-        role = rbac.read_cluster_role("stonks-inttest-runner")
-        assert any("namespaces" in (rule.resources or []) for rule in role.rules or [])
+        # A Role in the runner's namespace, no ClusterRole: its own namespace object only.
+        role = rbac.read_namespaced_role("stonks-inttest-runner", namespace)
+        rules = [r for r in role.rules or [] if "namespaces" in (r.resources or [])]
+        assert [r.resource_names for r in rules] == [[namespace]], role.rules
+        assert not rbac.list_cluster_role(
+            label_selector="app.kubernetes.io/part-of=stonks-sandbox"
+        ).items
         job = batch.read_namespaced_job(f"stonks-inttest-{run_id}", namespace)
         container = spec_of(spec_of(job).template).containers[0]
         assert container.image == "stonks-oracle/inttest-runner:1.4.2"
@@ -638,5 +643,3 @@ def test_runner_job_manifests_are_accepted_and_the_job_completes(
             time.sleep(0.5)
     finally:
         core.delete_namespace(namespace)
-        rbac.delete_cluster_role("stonks-inttest-runner")
-        rbac.delete_cluster_role_binding(f"stonks-inttest-runner-{namespace}")

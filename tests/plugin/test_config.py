@@ -115,6 +115,9 @@ def test_run_id_and_namespace_follow_the_cli() -> None:
     assert _resolve(env={"STONKS_SANDBOX_NAMESPACE": "mine"}).namespace == "mine"
     k8s = _resolve(cli={"backend": "kubernetes", "image-tag": "1.4.2"})
     assert (k8s.backend, k8s.image_tag) == ("kubernetes", "1.4.2")
+    assert not k8s.existing_namespace
+    job = _resolve(env={"STONKS_SANDBOX_EXISTING_NAMESPACE": "1", "STONKS_SANDBOX_NAMESPACE": "ci"})
+    assert (job.namespace, job.existing_namespace) == ("ci", True)
 
 
 def test_kubernetes_defaults_and_gc_without_a_tag() -> None:
@@ -179,6 +182,10 @@ def test_kubernetes_defaults_and_gc_without_a_tag() -> None:
             "a valid Kubernetes namespace name",
         ),
         ({"cli": {"backend": "kubernetes"}}, "--image-tag: the kubernetes backend needs the tag"),
+        (
+            {"env": {"STONKS_SANDBOX_EXISTING_NAMESPACE": "1"}},
+            "--sandbox-existing-namespace: name the namespace to deploy into with --namespace",
+        ),
     ],
 )
 def test_option_errors_name_option_and_source(kwargs: dict[str, Any], expected: str) -> None:

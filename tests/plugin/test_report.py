@@ -15,6 +15,7 @@ from pytest_stonks_sandbox._contract.builder import (
     RunFacts,
     build_report,
     outcome,
+    where_it_ran,
     write_report,
 )
 from pytest_stonks_sandbox._contract.summary import summary_lines
@@ -118,6 +119,19 @@ def test_minimal_reports_validate() -> None:
         0,
         None,
     )
+
+
+def test_where_it_ran_names_the_pod_and_node_in_a_cluster() -> None:
+    assert where_it_ran({}) == {"in_cluster": False}
+    in_pod = {"KUBERNETES_SERVICE_HOST": "10.214.0.1", "HOSTNAME": "runner-x"}
+    assert where_it_ran(in_pod) == {"in_cluster": True, "pod": "runner-x", "node": None}
+    told = {**in_pod, "STONKS_RUNNER_POD": "stonks-inttest-1-abc", "STONKS_RUNNER_NODE": "n0"}
+    facts = where_it_ran(told)
+    assert facts == {"in_cluster": True, "pod": "stonks-inttest-1-abc", "node": "n0"}
+    document = build_report(_facts(environment={"python": "3.11", **facts}))
+    assert validation_errors(document) == []
+    document["environment"]["in_cluster"] = "yes"
+    assert any(e.startswith("environment/in_cluster:") for e in validation_errors(document))
 
 
 def test_validation_errors_find_broken_documents() -> None:

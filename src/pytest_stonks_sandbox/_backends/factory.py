@@ -25,6 +25,7 @@ def make_backend(cfg: SandboxConfig) -> Backend:
         cfg.image_tag,
         cfg.timeout_s,
         image_registry=cfg.image_registry,
+        existing_namespace=cfg.existing_namespace,
     )
 
 

@@ -113,7 +113,18 @@ def environment(workers: int) -> dict[str, Any]:
         "plugin_version": __version__,
         "cpus": os.cpu_count(),
         "xdist_workers": workers,
+        **where_it_ran(os.environ),
     }
+
+
+def where_it_ran(env: Mapping[str, str]) -> dict[str, Any]:
+    """In a pod or not; in the runner Job, its pod and node (from the downward API)."""
+    in_cluster = bool(env.get("KUBERNETES_SERVICE_HOST"))
+    facts: dict[str, Any] = {"in_cluster": in_cluster}
+    if in_cluster:
+        facts["pod"] = env.get("STONKS_RUNNER_POD") or env.get("HOSTNAME") or None
+        facts["node"] = env.get("STONKS_RUNNER_NODE") or None
+    return facts
 
 
 def write_report(path: Path, document: Mapping[str, Any]) -> None:

@@ -75,6 +75,7 @@ class SandboxConfig:
     html_path: Path | None = None
     reseed: bool = False
     image_registry: str = ""
+    existing_namespace: bool = False
 
     @property
     def run_dir(self) -> Path:
@@ -244,6 +245,12 @@ def resolve(
     backend: BackendName = "attach" if reuse else sources.value("backend")
     run_id: str = sources.value("run-id") or new_run_id()
     namespace: str = sources.value("namespace") or f"stonks-inttest-{run_id}"
+    existing_namespace: bool = sources.value("existing-namespace")
+    if existing_namespace and not sources.value("namespace"):
+        raise OptionError(
+            "--sandbox-existing-namespace: name the namespace to deploy into with "
+            "--namespace NAME (or STONKS_SANDBOX_NAMESPACE); it must exist already."
+        )
     image_tag: str = sources.value("image-tag")
     gc_only: bool = sources.value("sandbox-gc")
     if backend == "kubernetes" and not image_tag and not gc_only:
@@ -279,6 +286,7 @@ def resolve(
         html_path=_html_path(sources, cli, results_path, rootdir),
         reseed=sources.value("reseed"),
         image_registry=sources.value("image-registry").strip("/"),
+        existing_namespace=existing_namespace,
     )
 
 

@@ -95,6 +95,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("namespace", "--namespace", "STONKS_SANDBOX_NAMESPACE", "sandbox_namespace",
            "namespace", "namespace", "namespace of the sandbox",
            default_doc="stonks-inttest-<run-id>", metavar="NAME"),
+    Option("existing-namespace", "--sandbox-existing-namespace",
+           "STONKS_SANDBOX_EXISTING_NAMESPACE", "sandbox_existing_namespace",
+           "existing-namespace", "bool",
+           "deploy into the namespace --namespace names, made beforehand (e.g. the runner "
+           "Job's own): needs no cluster-wide permission; teardown deletes the sandbox's "
+           "objects in it, not the namespace (kubernetes backend)", default=False, kind="flag"),
     Option("run-id", "--run-id", "STONKS_SANDBOX_RUN_ID", None, None, "run-id",
            "run id (lowercase letters, digits, dashes)", default_doc="time + random",
            metavar="ID"),

@@ -81,8 +81,11 @@ class KubernetesBackend:
         image_tag: str,
         timeout_s: float,
         image_registry: str = "",
+        existing_namespace: bool = False,
     ) -> None:
         self.project = project
+        # Deploy into a namespace made beforehand; teardown removes only what this run made.
+        self.existing_namespace = existing_namespace
         self.run_id = run_id
         self.namespace = namespace
         self.image_tag = image_tag
@@ -123,7 +126,8 @@ class KubernetesBackend:
         settings = manifests.settings(self.project, credentials, self.namespace)
         self.ns = Namespace(api.api_client(), self.namespace)
         try:
-            self.swept = sweep_namespaces(self.ns.api_client)
+            if not self.existing_namespace:  # listing namespaces is a cluster-wide permission
+                self.swept = sweep_namespaces(self.ns.api_client)
             return self._start(credentials, settings, workload)
         except BaseException as exc:
             interrupted = isinstance(exc, KeyboardInterrupt)
@@ -140,7 +144,10 @@ class KubernetesBackend:
     ) -> Endpoints:
         ns = self._namespace()
         started = time.monotonic()
-        ns.create(manifests.namespace_object(self.namespace, self.run_id, owner()))
+        if self.existing_namespace:
+            ns.adopt()
+        else:
+            ns.create(manifests.namespace_object(self.namespace, self.run_id, owner()))
         ns.apply(settings)
         ns.apply(workload)
         ns.wait_pods(
@@ -225,7 +232,9 @@ class KubernetesBackend:
         if ns is None:
             return
         try:
-            if ns.created and not self._kept:
+            if ns.applied and not self._kept and self.existing_namespace:
+                ns.delete_applied(self.run_id, max(self.timeout_s, 60.0), wait)
+            elif ns.created and not self._kept:
                 ns.delete(max(self.timeout_s, 60.0), wait)
         finally:
             if ns.blocking is not None:
@@ -366,7 +375,7 @@ class KubernetesBackend:
     def evidence(self) -> list[EvidenceFile]:
         if self._start_evidence is not None:
             return [*self._start_evidence, *self._late_evidence]
-        if self.ns is None or (not self.ns.created and not self._kept):
+        if self.ns is None or (not self.ns.created and not self.ns.applied and not self._kept):
             return list(self._late_evidence)
         return [*namespace_evidence(self.ns), *self._late_evidence]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pytest_stonks_sandbox._backends.kubernetes import api
 from pytest_stonks_sandbox._backends.kubernetes.evidence import blocking, blocking_summary
-from pytest_stonks_sandbox._backends.kubernetes.manifests import COMPONENT_LABEL
+from pytest_stonks_sandbox._backends.kubernetes.manifests import COMPONENT_LABEL, RUN_ID_LABEL
 from pytest_stonks_sandbox._core.errors import ProvisionError, ReadinessError, TeardownError
 
 # Container states that will not get better by waiting: fail fast, naming the reason.
@@ -74,6 +74,7 @@ class Namespace:
         self._watch = kubernetes.watch
         self.created = False
         self.blocking: dict[str, Any] | None = None  # what held up a slow deletion
+        self.applied: list[tuple[str, str]] = []  # (kind, name) of what `apply` created
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -96,12 +97,28 @@ class Namespace:
             ) from exc
         self.created = True
 
+    def adopt(self) -> None:
+        """Use a namespace made beforehand (it is not created here, nor deleted)."""
+        try:
+            self.core.read_namespace(self.name)
+        except api.api_exception() as exc:
+            missing = api.is_status(exc, 404)
+            raise ProvisionError(
+                f"namespace {self.name}",
+                "does not exist." if missing else f"cannot be read ({api.describe(exc)}).",
+                "--sandbox-existing-namespace deploys into a namespace made beforehand: create "
+                "it first, or drop the option to let the run make its own."
+                if missing
+                else "give the service account `get` on namespaces in its Role.",
+            ) from exc
+
     def apply(self, objects: Iterable[Mapping[str, Any]]) -> None:
         """Create each object in the namespace (the namespace is new: nothing to update)."""
         for obj in objects:
             kind = f"{obj['kind']} {obj.get('metadata', {}).get('name', '?')}"
             try:
                 self._utils.create_from_dict(self.api_client, dict(obj), namespace=self.name)
+                self.applied.append((str(obj["kind"]), str(obj["metadata"]["name"])))
             except self._utils.FailToCreateError as exc:
                 reasons = "; ".join(api.describe(e) for e in exc.api_exceptions)
                 raise ProvisionError(
@@ -147,6 +164,44 @@ class Namespace:
             f"is still terminating after {timeout_s:.0f} s ({blocking_summary(self.blocking)}).",
             "look for finalizers: kubectl get namespace " + self.name + " -o yaml",
         )
+
+    def delete_applied(self, run_id: str, timeout_s: float, wait: bool = True) -> None:
+        """Delete what `apply` created; `wait`: until the run's pods are gone too (the
+        namespace stays: it was made beforehand)."""
+        deleters = {
+            "Deployment": self.apps.delete_namespaced_deployment,
+            "Job": self.batch.delete_namespaced_job,
+            "Service": self.core.delete_namespaced_service,
+            "Secret": self.core.delete_namespaced_secret,
+            "ConfigMap": self.core.delete_namespaced_config_map,
+        }
+        failed = []
+        for kind, name in reversed(self.applied):
+            delete = deleters.get(kind)
+            if delete is None:
+                failed.append(f"{kind} {name} (kind not known here)")
+                continue
+            try:
+                delete(name, self.name, propagation_policy="Background")
+            except api.api_exception() as exc:
+                if not api.is_status(exc, 404):
+                    failed.append(f"{kind} {name} ({api.describe(exc)})")
+        self.applied = []
+        deadline = time.monotonic() + timeout_s
+        selector = f"{RUN_ID_LABEL}={run_id}"
+        while wait and (
+            left := self.core.list_namespaced_pod(self.name, label_selector=selector).items
+        ):
+            if time.monotonic() > deadline:
+                failed.append("pods " + ", ".join(str(p.metadata.name) for p in left))
+                break
+            time.sleep(0.5)
+        if failed:
+            raise TeardownError(
+                f"the sandbox in namespace {self.name}",
+                f"was not removed: {'; '.join(failed)}.",
+                f"delete them yourself: kubectl -n {self.name} delete all -l {selector}",
+            )
 
     # ------------------------------------------------------------------ pods
 
