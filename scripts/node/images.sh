@@ -44,6 +44,13 @@ save_image() {
   rm -f "$out.tmp"
   buildah_ push --quiet "$ref" "docker-archive:$out.tmp:$ref" >>"$BUILD_LOG" 2>&1 || die "could not save $ref; see $BUILD_LOG"
   mv "$out.tmp" "$out"
+  # Earlier builds of the same image are replaced, not kept beside it (up to a gigabyte each).
+  local name="${ref#localhost/}" old
+  name="${name%:*}"
+  for old in "$IMAGES_DIR/${name//\//_}"_*.tar; do
+    [[ -e "$old" && "$old" != "$out" ]] && rm -f "$old"
+  done
+  return 0
 }
 
 # timed <what> <function> <args...>: run a build step and log its duration.
@@ -101,12 +108,6 @@ build_runner_image() {
     "${RUNNER_INPUTS[@]}") | tar xf - -C "$context"
   bud "$1" "$REPO/k8s/images/Dockerfile.runner" "$context"
   rm -rf "$context"
-  # Earlier runner images are replaced, not kept beside it (each archive is about a gigabyte).
-  local old
-  for old in "$IMAGES_DIR"/stonks-oracle_inttest-runner_*.tar; do
-    [[ -e "$old" && "$old" != "$(archive_of "$1")" ]] && rm -f "$old"
-  done
-  return 0
 }
 
 # ensure_image <ref> <build command...>: build and save unless its archive exists.
