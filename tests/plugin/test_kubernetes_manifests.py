@@ -204,6 +204,25 @@ def test_forwarder_pumps_bytes_both_ways_per_connection(echo_server: int) -> Non
         socket.create_connection(("127.0.0.1", port), timeout=1)
 
 
+def test_forwarded_connections_have_nagle_off(echo_server: int) -> None:
+    """A reply written in parts must not wait for the client's delayed ACK (40 ms)."""
+
+    def open_stream(pod: str, port: int) -> tuple[socket.socket, Callable[[], None]]:
+        remote = socket.create_connection(("127.0.0.1", port))
+        return remote, remote.close
+
+    forward = PortForward("web", echo_server, lambda: "web-0", open_stream)
+    forward.start()
+    try:
+        with socket.create_connection(("127.0.0.1", forward.local_port), timeout=5) as conn:
+            conn.sendall(b"ping")
+            assert conn.recv(16) == b"PING"
+            (accepted,) = forward._open
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        forward.stop()
+
+
 def _no_stream(pod: str, port: int) -> tuple[socket.socket, Callable[[], None]]:
     """The stream opener of forwarders that never get as far as opening one."""
     raise AssertionError(f"no stream to {pod}:{port} was expected")

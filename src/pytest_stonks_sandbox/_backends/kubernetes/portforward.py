@@ -107,6 +107,9 @@ class PortForward:
                 conn, _ = listener.accept()
             except OSError:
                 return  # the listener was closed: stop()
+            # Forward each write at once: with Nagle, a reply written in two parts (headers,
+            # body) waits for the client's delayed ACK of the first, 40 ms on Linux.
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 self._open.add(conn)
                 self.connections += 1
