@@ -177,6 +177,9 @@ class LocalKubelet:
         self.logs_supported = False
         self._pump: threading.Thread | None = None
         self.errors: list[str] = []
+        # Component -> time.monotonic() at which its newest pod's process answered through
+        # kwok's port-forward: when a real kubelet would have reported the pod Ready.
+        self.ready_at: dict[str, float] = {}
         self._kinds: set[str] = set()
         self._pods: dict[str, _Pod] = {}
         self._ports: dict[str, int] = {}
@@ -487,6 +490,7 @@ class LocalKubelet:
                 if entry.released:
                     raise _Aborted
                 entry.state = "running"
+                self.ready_at[entry.component] = time.monotonic()
                 memory = self._memory.get(entry.component)  # set_memory sees "running" from now
                 self._cond.notify_all()
             if memory is not None:
