@@ -608,13 +608,18 @@ class LocalKubelet:
         return ServiceProcess(run, timeout, spec, entry.port, escaped, {})
 
     def _create_buckets(self, entry: _Pod, server: S3Server, deadline: float) -> None:
-        """Create the buckets of ConfigMap stonks-sandbox-settings, as the s3-buckets Job does."""
+        """Create the buckets of ConfigMap stonks-sandbox-settings, as the s3-buckets Job does,
+        and write and delete a probe object in each: the store allocates its volumes on the
+        first write (~1 s), which is its start-up (as in the local backend), not the seed's."""
         s3 = s3_client(server.endpoint, server.access_key, server.secret_key)
+        probe = ".localkubelet-probe"
         for bucket in self._buckets():
             while True:
                 try:
                     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
                         s3.create_bucket(Bucket=bucket)
+                    s3.put_object(Bucket=bucket, Key=probe, Body=b"probe")
+                    s3.delete_object(Bucket=bucket, Key=probe)
                     break
                 except Exception as exc:  # botocore raises many types while the store warms up
                     if time.monotonic() > deadline:
