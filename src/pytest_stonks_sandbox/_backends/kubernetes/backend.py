@@ -110,6 +110,7 @@ class KubernetesBackend:
         self._kept = False
         self._start_evidence: list[EvidenceFile] | None = None
         self._late_evidence: list[EvidenceFile] = []
+        self._counted: dict[str, dict[str, Any]] = {}
         self.swept: list[str] = []
         self.run_dir = ""
         self.workers = Workers()
@@ -254,6 +255,7 @@ class KubernetesBackend:
         if self.pods is not None:
             self.pods.stop()
             self.pods = None
+        self.forward_counters()  # what they counted outlives them
         for forward in self.forwards.values():
             forward.stop()
         self.forwards = {}
@@ -314,6 +316,12 @@ class KubernetesBackend:
 
     def readiness(self) -> Mapping[str, float]:
         return dict(self._ready)
+
+    def forward_counters(self) -> dict[str, dict[str, Any]]:
+        """Per component, its port-forward's counters (kept after stop() closed them)."""
+        if self.forwards:
+            self._counted = {name: f.counters() for name, f in self.forwards.items()}
+        return dict(self._counted)
 
     def memory(self) -> Mapping[str, int]:
         return self.probe() if self.probe is not None else {}
