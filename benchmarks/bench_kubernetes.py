@@ -1,6 +1,6 @@
 """The Kubernetes backend on the kwok cluster: start, seed and per-request latency.
 
-    python benchmarks/bench_kubernetes.py [--runs N] [--requests N]
+    python benchmarks/bench_kubernetes.py [--runs N] [--requests N] [--real-node]
 
 Brings the kwok cluster of scripts/kwok-cluster.sh up (its own cluster name), then N times:
 LocalKubelet (tests/cluster) runs the pods of a new namespace as local processes, the backend
@@ -13,12 +13,17 @@ backend stops (namespace gone). The cluster is taken down at the end.
 real kubelet reports as Ready; kwok itself marks pods Ready before anything runs), "beyond pods
 Ready" is the rest of the start: the plugin's own share. Prints each run and the medians.
 Targets: start beyond pods Ready small, start at most 2 s, seed at most 1.5 s.
+
+--real-node: the same on the real node of scripts/real-node.sh instead (as root; it is brought
+up and taken down again), with its kubelet running the images: no "pods Ready" split there.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
+import shlex
 import socket
 import statistics
 import subprocess
@@ -43,6 +48,7 @@ from pytest_stonks_sandbox._settings.project import ProjectConfig, load_project 
 from tests.cluster.localkubelet import LocalKubelet  # noqa: E402
 
 SCRIPT = ROOT / "scripts" / "kwok-cluster.sh"
+NODE_SCRIPT = ROOT / "scripts" / "real-node.sh"
 SERVICE = "symbol-registry"
 
 
@@ -84,16 +90,24 @@ def redis_latency(redis_url: str, count: int) -> list[float]:
     return times
 
 
-def one_run(api: object, project: ProjectConfig, requests: int) -> dict[str, float]:
+def one_run(
+    api: object, project: ProjectConfig, requests: int, node_tag: str = ""
+) -> dict[str, float]:
     run_id = f"b{uuid.uuid4().hex[:6]}"
     namespace = f"stonks-inttest-{run_id}"
-    kubelet = LocalKubelet(api, namespace, base_dir(os.environ) / "lk").start()  # type: ignore[arg-type]
-    backend = KubernetesBackend(project, run_id, namespace, "kwok", timeout_s=120)
+    kubelet = None
+    if node_tag:
+        backend = KubernetesBackend(
+            project, run_id, namespace, node_tag, timeout_s=180, image_registry="localhost"
+        )
+    else:
+        kubelet = LocalKubelet(api, namespace, base_dir(os.environ) / "lk").start()  # type: ignore[arg-type]
+        backend = KubernetesBackend(project, run_id, namespace, "kwok", timeout_s=120)
     try:
         started = time.monotonic()
         endpoints = backend.start()
         answering = time.monotonic()
-        pods_ready = max(kubelet.ready_at.values()) - started
+        pods_ready = max(kubelet.ready_at.values()) - started if kubelet else 0.0
         seed_started = time.perf_counter()
         seeding.seed(endpoints, project)
         seed = time.perf_counter() - seed_started
@@ -104,12 +118,13 @@ def one_run(api: object, project: ProjectConfig, requests: int) -> dict[str, flo
         try:
             backend.stop()
         finally:
-            kubelet.stop()
+            if kubelet is not None:
+                kubelet.stop()
     total = answering - started
+    split = {"pods Ready": pods_ready, "beyond pods Ready": total - pods_ready} if kubelet else {}
     return {
         "start": total,
-        "pods Ready": pods_ready,
-        "beyond pods Ready": total - pods_ready,
+        **split,
         "seed": seed,
         "http p50 ms": statistics.median(http) * 1000,
         "http p99 ms": percentile(http, 0.99) * 1000,
@@ -118,11 +133,41 @@ def one_run(api: object, project: ProjectConfig, requests: int) -> dict[str, flo
     }
 
 
+def node(verb: str) -> str:
+    done = subprocess.run(
+        [str(NODE_SCRIPT), verb], check=True, stdout=subprocess.PIPE, text=True, timeout=900
+    )
+    return done.stdout
+
+
+def real_node(runs: int, requests: int) -> list[dict[str, float]]:
+    """The runs on the real node (brought up here, taken down at the end)."""
+    project = dataclasses.replace(load_project(ROOT), k8s_manifests=ROOT / "k8s" / "node")
+    node("build")
+    results = []
+    try:
+        node("up")
+        env = dict(shlex.split(line)[1].split("=", 1) for line in node("env").splitlines())
+        os.environ["KUBECONFIG"] = env["KUBECONFIG"]
+        for index in range(runs):
+            result = one_run(None, project, requests, env["STONKS_SANDBOX_IMAGE_TAG"])
+            results.append(result)
+            figures = ", ".join(f"{k} {v:.3f}" for k, v in result.items())
+            print(f"run {index + 1}: {figures}", flush=True)
+    finally:
+        node("down")
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--real-node", action="store_true")
     args = parser.parse_args()
+    if args.real_node:
+        report(real_node(args.runs, args.requests))
+        return
     work = Path(tempfile.mkdtemp(prefix="stonks-bench-k8s-"))
     kubeconfig = work / "kubeconfig"
     env = {**os.environ, "STONKS_KWOK_CLUSTER": "stonks-bench"}
@@ -142,6 +187,10 @@ def main() -> None:
         api.close()
     finally:
         cluster("down", env)
+    report(results)
+
+
+def report(results: list[dict[str, float]]) -> None:
     print(f"medians of {len(results)} runs (seconds unless ms):")
     for key in results[0]:
         values = [r[key] for r in results]

@@ -32,6 +32,7 @@ import atexit
 import base64
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import itertools
 import logging
@@ -656,7 +657,7 @@ class LocalKubelet:
                     close_forward(forward, sock)
             except Exception as exc:  # handshake refused while the pod is being scheduled, ...
                 last = repr(exc)
-            self._pause(entry, 0.2)
+            self._pause(entry, 0.05)
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"a port-forward to port {port} never reached {LOOPBACK}:{entry.port}: {last}"
@@ -730,7 +731,14 @@ class LocalKubelet:
             if all(self._running(c) for c in needed):
                 return rewritten
             waiting = sorted(c for c in needed if not self._running(c))
-            self._pause(entry, 0.5)  # Services may still be being applied: list them again
+            # Woken as soon as they run; after 0.5 s list the Services again (they may still
+            # be being applied).
+            self._wait(
+                entry,
+                min(deadline, time.monotonic() + 0.5),
+                functools.partial(self._all_running, needed),
+                None,
+            )
             if time.monotonic() > deadline:
                 raise TimeoutError(f"its dependencies never ran: {', '.join(waiting)}")
 
@@ -862,6 +870,9 @@ class LocalKubelet:
         """The newest pod of a component that is not released (lock held)."""
         live = [e for e in self._pods.values() if e.component == component and not e.released]
         return max(live, key=lambda e: e.seq, default=None)
+
+    def _all_running(self, components: Iterable[str]) -> bool:
+        return all(self._running(c) for c in components)
 
     def _running(self, component: str) -> bool:
         with self._cond:
