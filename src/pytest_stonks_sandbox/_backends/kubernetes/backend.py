@@ -169,11 +169,15 @@ class KubernetesBackend:
                 functools.partial(self._await_job, manifests.BUCKET_JOB, started),
             ]
         )
-        for forward in self.forwards.values():
-            forward.reset_counters()  # the run counts from here, not the start's own probes
+        self._reset_counters()
         self.probe = PodMemoryProbe(ns)
         self._restarts = self._restart_counts(ns.pods())
         return self.endpoints
+
+    def _reset_counters(self) -> None:
+        """The run counts from here on, not the start's own readiness probes."""
+        for forward in self.forwards.values():
+            forward.reset_counters()
 
     def _watch_pods(self) -> PodWatch:
         self.pods = PodWatch(self._namespace(), on_gone=self._pod_gone).start()
@@ -309,6 +313,7 @@ class KubernetesBackend:
         except BaseException:
             self.stop()
             raise
+        self._reset_counters()
         self.probe = PodMemoryProbe(ns)
         return self.endpoints
 
