@@ -166,16 +166,20 @@ def test_quoted_empty_is_an_empty_string_and_unquoted_empty_is_null_as_with_copy
     _fetch(dsn, "DELETE FROM stonks_sandbox_migrations WHERE name = '0001_notes.sql'")
 
 
+@pytest.mark.parametrize(
+    "rows", ["1,abc,ab\n2,abcd,ab\n", "1,abc,ab\n2,abc,abc\n"], ids=["varchar(3)", "char(2)"]
+)
 def test_a_value_too_long_for_its_column_is_rejected_naming_the_row(
-    endpoints: Endpoints, tmp_path: Path
+    endpoints: Endpoints, tmp_path: Path, rows: str
 ) -> None:
     """Casting the staged text must not truncate as an explicit cast to varchar(n) would."""
     migrations = tmp_path / "migrations"
     migrations.mkdir()
     (migrations / "0001_tags.sql").write_text(
-        "CREATE TABLE tags (id integer PRIMARY KEY, tag varchar(3));", encoding="utf-8"
+        "CREATE TABLE tags (id integer PRIMARY KEY, tag varchar(3), code char(2));",
+        encoding="utf-8",
     )
-    seeds = _seeds(tmp_path, **{"010_tags.csv": "id,tag\n1,abc\n2,abcdef\n"})
+    seeds = _seeds(tmp_path, **{"010_tags.csv": "id,tag,code\n" + rows})
     project = dataclasses.replace(_project(seeds, objects=False), migrations=migrations)
     try:
         with pytest.raises(SeedError) as caught:

@@ -37,6 +37,11 @@ from pytest_stonks_sandbox._settings.project import ProjectConfig
 # comes. The Terminate is sent at once: waiting longer than this adds nothing.
 CLOSE_TIMEOUT_S = 0.05
 STAGING_TABLE = "_stonks_seed_rows"
+# Staged text goes into these as it is: the insert checks their length as COPY does (an explicit
+# cast to varchar(n) or char(n) would cut the value short instead).
+TEXT_TYPES = frozenset({"text", "character varying", "character", "bpchar"})
+# An explicit cast pads or cuts bit strings: their files are loaded by COPY itself.
+COPY_ONLY_TYPES = frozenset({"bit", "bit varying"})
 COUNTS_TABLE = "_stonks_seed_counts"
 
 MIGRATIONS_TABLE = "stonks_sandbox_migrations"
@@ -59,7 +64,7 @@ class PlainFile:
 
     table: str
     header: list[str]
-    types: list[str]  # of each header column, to cast the staged text to
+    casts: list[str]  # per header column, what turns the staged text into its type
     rows: list[list[str | None]]
 
 
@@ -190,7 +195,7 @@ async def apply_migrations(conn: asyncpg.Connection, directory: Path | None) -> 
         if conn.is_in_transaction():
             await conn.execute("ROLLBACK")
         done = await _applied(conn)
-        index = next(i for i, path in enumerate(pending) if path.name not in done)
+        index = next((i for i, p in enumerate(pending) if p.name not in done), len(pending) - 1)
         path = pending[index]
         raise SeedError(
             f"migration {path}",
@@ -273,7 +278,10 @@ def _plan(
         if any(len(row) != len(header) for row in rows):
             return None
         types = [columns[table][name] for name in header]
-        plan.append(PlainFile(table, header, types, rows))
+        if COPY_ONLY_TYPES.intersection(types):
+            return None
+        casts = ["" if kind in TEXT_TYPES else f"::{kind}" for kind in types]
+        plan.append(PlainFile(table, header, casts, rows))
     return plan
 
 
@@ -296,7 +304,7 @@ async def _load_batched(conn: asyncpg.Connection, plan: list[PlainFile]) -> dict
     inserts = []
     for index, entry in enumerate(plan):
         column_list = ", ".join(f'"{name}"' for name in entry.header)
-        values = ", ".join(f"fields[{n + 1}]::{kind}" for n, kind in enumerate(entry.types))
+        values = ", ".join(f"fields[{n + 1}]{cast}" for n, cast in enumerate(entry.casts))
         inserts.append(
             f'INSERT INTO "{entry.table}" ({column_list}) SELECT {values} FROM {STAGING_TABLE} '
             f"WHERE file = {index} ORDER BY line ON CONFLICT DO NOTHING; "
