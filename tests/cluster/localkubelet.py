@@ -32,6 +32,7 @@ import atexit
 import base64
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import itertools
 import logging
@@ -177,6 +178,9 @@ class LocalKubelet:
         self.logs_supported = False
         self._pump: threading.Thread | None = None
         self.errors: list[str] = []
+        # Component -> time.monotonic() at which its newest pod's process answered through
+        # kwok's port-forward: when a real kubelet would have reported the pod Ready.
+        self.ready_at: dict[str, float] = {}
         self._kinds: set[str] = set()
         self._pods: dict[str, _Pod] = {}
         self._ports: dict[str, int] = {}
@@ -487,6 +491,7 @@ class LocalKubelet:
                 if entry.released:
                     raise _Aborted
                 entry.state = "running"
+                self.ready_at[entry.component] = time.monotonic()
                 memory = self._memory.get(entry.component)  # set_memory sees "running" from now
                 self._cond.notify_all()
             if memory is not None:
@@ -604,13 +609,18 @@ class LocalKubelet:
         return ServiceProcess(run, timeout, spec, entry.port, escaped, {})
 
     def _create_buckets(self, entry: _Pod, server: S3Server, deadline: float) -> None:
-        """Create the buckets of ConfigMap stonks-sandbox-settings, as the s3-buckets Job does."""
+        """Create the buckets of ConfigMap stonks-sandbox-settings, as the s3-buckets Job does,
+        and write and delete a probe object in each: the store allocates its volumes on the
+        first write (~1 s), which is its start-up (as in the local backend), not the seed's."""
         s3 = s3_client(server.endpoint, server.access_key, server.secret_key)
+        probe = ".localkubelet-probe"
         for bucket in self._buckets():
             while True:
                 try:
                     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
                         s3.create_bucket(Bucket=bucket)
+                    s3.put_object(Bucket=bucket, Key=probe, Body=b"probe")
+                    s3.delete_object(Bucket=bucket, Key=probe)
                     break
                 except Exception as exc:  # botocore raises many types while the store warms up
                     if time.monotonic() > deadline:
@@ -647,7 +657,7 @@ class LocalKubelet:
                     close_forward(forward, sock)
             except Exception as exc:  # handshake refused while the pod is being scheduled, ...
                 last = repr(exc)
-            self._pause(entry, 0.2)
+            self._pause(entry, 0.05)
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"a port-forward to port {port} never reached {LOOPBACK}:{entry.port}: {last}"
@@ -721,7 +731,14 @@ class LocalKubelet:
             if all(self._running(c) for c in needed):
                 return rewritten
             waiting = sorted(c for c in needed if not self._running(c))
-            self._pause(entry, 0.5)  # Services may still be being applied: list them again
+            # Woken as soon as they run; after 0.5 s list the Services again (they may still
+            # be being applied).
+            self._wait(
+                entry,
+                min(deadline, time.monotonic() + 0.5),
+                functools.partial(self._all_running, needed),
+                None,
+            )
             if time.monotonic() > deadline:
                 raise TimeoutError(f"its dependencies never ran: {', '.join(waiting)}")
 
@@ -853,6 +870,9 @@ class LocalKubelet:
         """The newest pod of a component that is not released (lock held)."""
         live = [e for e in self._pods.values() if e.component == component and not e.released]
         return max(live, key=lambda e: e.seq, default=None)
+
+    def _all_running(self, components: Iterable[str]) -> bool:
+        return all(self._running(c) for c in components)
 
     def _running(self, component: str) -> bool:
         with self._cond:

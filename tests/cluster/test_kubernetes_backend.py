@@ -8,9 +8,11 @@ scaling and pod deletion for faults, namespace deletion for teardown.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -236,6 +238,48 @@ def test_stop_and_start_fault_scale_the_component(
     while httpx.get(f"{trading}/ready", timeout=10).status_code != 200:
         assert time.monotonic() < deadline, "trading-engine did not see redis again"
         time.sleep(0.5)
+
+
+def test_a_pod_deleted_behind_the_runs_back_is_followed_on_the_same_local_port(
+    kwok_cluster: Cluster, project: ProjectConfig, running: tuple[KubernetesBackend, LocalKubelet]
+) -> None:
+    """No fault: the pod is deleted through the API, as a node drain or a crash would."""
+    backend, _ = running
+    assert backend.endpoints is not None and backend.pods is not None
+    component = "query-api"
+    forward = backend.forwards[component]
+    port = forward.local_port
+    before = forward.counters()
+    path = project.service(component).ready
+    old_pod = backend.pods.ready_pod(component)
+    held = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        held.sendall(f"GET {path} HTTP/1.1\r\nHost: sandbox\r\n\r\n".encode())
+        assert held.recv(4096).startswith(b"HTTP/1.1 200")
+        client.CoreV1Api(kwok_cluster.api).delete_namespaced_pod(
+            old_pod, backend.namespace, grace_period_seconds=0
+        )
+        # The forward breaks the connection to the gone pod: the client is not left hanging.
+        with contextlib.suppress(ConnectionResetError):  # a reset says the same
+            assert held.recv(4096) == b""
+    finally:
+        held.close()
+    ok = errors = 0
+    deadline = time.monotonic() + 60
+    with httpx.Client(base_url=backend.endpoints.service_url(component), timeout=5) as http:
+        while ok < 5:
+            assert time.monotonic() < deadline, f"no recovery after {errors} failed requests"
+            try:
+                ok += http.get(path).status_code == 200
+            except httpx.HTTPError:
+                errors += 1
+                time.sleep(0.05)
+    assert backend.addresses[component] == f"127.0.0.1:{port}" == f"127.0.0.1:{forward.local_port}"
+    assert backend.pods.ready_pod(component) not in ("", old_pod)
+    after = forward.counters()
+    assert after["reconnects"] >= before["reconnects"] + 1, after
+    assert after["failures"] == before["failures"], after
+    assert after["connections"] > before["connections"]
 
 
 def test_unknown_fault_names_the_components(

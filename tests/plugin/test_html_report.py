@@ -96,6 +96,19 @@ def test_a_1_0_contract_says_what_it_does_not_hold() -> None:
     assert 'data-chart="route-curve"' in html and 'data-chart="timeline"' in html
 
 
+def test_port_forward_counters_are_shown_beside_the_stages() -> None:
+    document = schema_2(suite_contract())
+    assert "port-forward" not in render_html(document)
+    document["schema_version"] = "2.1"
+    document["forwards"] = {
+        "postgres": {"connections": 9, "reconnects": 2, "failures": 1, "last_error": "no <pod>"},
+    }
+    html = render_html(document)
+    row = html[html.index("<td>postgres</td>") :]
+    assert '<td class="num">9</td><td class="num">2</td><td class="num">1</td>' in row
+    assert "no &lt;pod&gt;" in row
+
+
 def test_text_of_the_contract_is_escaped() -> None:
     document = suite_contract()
     document["failures"] = [{"nodeid": "t.py::test_x", "when": "call",

@@ -18,7 +18,7 @@ from pytest_stonks_sandbox._backends.kubernetes.podmemory import (
     parse_cgroup_bytes,
     pod_metrics_bytes,
 )
-from pytest_stonks_sandbox._backends.kubernetes.portforward import PortForward
+from pytest_stonks_sandbox._backends.kubernetes.portforward import PortForward, Unavailable
 from pytest_stonks_sandbox._core.errors import ConfigError, PortForwardError
 from pytest_stonks_sandbox._settings.project import ProjectConfig, load_project
 
@@ -183,7 +183,7 @@ def test_forwarder_pumps_bytes_both_ways_per_connection(echo_server: int) -> Non
         remote = socket.create_connection(("127.0.0.1", port))
         return remote, remote.close
 
-    forward = PortForward("web", echo_server, lambda: "web-0", open_stream)
+    forward = PortForward("web", echo_server, lambda _wait: "web-0", open_stream)
     forward.start()
     port = forward.local_port
     try:
@@ -204,16 +204,35 @@ def test_forwarder_pumps_bytes_both_ways_per_connection(echo_server: int) -> Non
         socket.create_connection(("127.0.0.1", port), timeout=1)
 
 
+def test_forwarded_connections_have_nagle_off(echo_server: int) -> None:
+    """A reply written in parts must not wait for the client's delayed ACK (40 ms)."""
+
+    def open_stream(pod: str, port: int) -> tuple[socket.socket, Callable[[], None]]:
+        remote = socket.create_connection(("127.0.0.1", port))
+        return remote, remote.close
+
+    forward = PortForward("web", echo_server, lambda _wait: "web-0", open_stream)
+    forward.start()
+    try:
+        with socket.create_connection(("127.0.0.1", forward.local_port), timeout=5) as conn:
+            conn.sendall(b"ping")
+            assert conn.recv(16) == b"PING"
+            (accepted,) = forward._open
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        forward.stop()
+
+
 def _no_stream(pod: str, port: int) -> tuple[socket.socket, Callable[[], None]]:
     """The stream opener of forwarders that never get as far as opening one."""
     raise AssertionError(f"no stream to {pod}:{port} was expected")
 
 
 def test_forwarder_closes_the_connection_when_there_is_no_pod() -> None:
-    def no_pod() -> str:
+    def no_pod(wait_s: float) -> str:
         raise RuntimeError("no Ready pod")
 
-    forward = PortForward("web", 1, no_pod, _no_stream)
+    forward = PortForward("web", 1, no_pod, _no_stream, reconnect_s=0.2)
     forward.start()
     try:
         with socket.create_connection(("127.0.0.1", forward.local_port), timeout=5) as conn:
@@ -224,10 +243,85 @@ def test_forwarder_closes_the_connection_when_there_is_no_pod() -> None:
         forward.stop()
 
 
+def _echo_exchange(port: int) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(b"hello")
+        return conn.recv(16)
+
+
+def test_forwarder_retries_until_a_pod_is_there_and_follows_a_new_pod(echo_server: int) -> None:
+    answers: Iterator[str | Exception] = iter(
+        [RuntimeError("no Ready pod yet"), "web-0", "web-0", "web-1"]
+    )
+
+    def resolve(wait_s: float) -> str:
+        assert wait_s > 0
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def open_stream(pod: str, port: int) -> tuple[socket.socket, Callable[[], None]]:
+        remote = socket.create_connection(("127.0.0.1", port))
+        return remote, remote.close
+
+    forward = PortForward("web", echo_server, resolve, open_stream)
+    forward.start()
+    try:
+        port = forward.local_port
+        assert _echo_exchange(port) == b"HELLO"  # after one retry: a reconnect
+        assert _echo_exchange(port) == b"HELLO"  # the same pod: nothing new
+        assert _echo_exchange(port) == b"HELLO"  # another pod: the forward followed it
+        assert forward.local_port == port
+        assert forward.counters() == {
+            "connections": 3,
+            "reconnects": 2,
+            "failures": 0,
+            "last_error": "RuntimeError: no Ready pod yet",
+        }
+    finally:
+        forward.stop()
+
+
+def test_forwarder_breaks_the_connections_of_a_gone_pod(echo_server: int) -> None:
+    def open_stream(pod: str, port: int) -> tuple[socket.socket, Callable[[], None]]:
+        remote = socket.create_connection(("127.0.0.1", port))
+        return remote, remote.close
+
+    forward = PortForward("web", echo_server, lambda _wait: "web-0", open_stream)
+    forward.start()
+    try:
+        with socket.create_connection(("127.0.0.1", forward.local_port), timeout=5) as conn:
+            conn.sendall(b"a")
+            assert conn.recv(4) == b"A"
+            forward.pod_gone("web-1")  # another pod: this connection stays
+            conn.sendall(b"b")
+            assert conn.recv(4) == b"B"
+            forward.pod_gone("web-0")
+            assert conn.recv(4) == b""
+        assert forward.failures == 0
+    finally:
+        forward.stop()
+
+
+def test_forwarder_of_a_stopped_component_closes_at_once_without_a_failure() -> None:
+    def stopped(wait_s: float) -> str:
+        raise Unavailable("web")
+
+    forward = PortForward("web", 1, stopped, _no_stream)
+    forward.start()
+    try:
+        with socket.create_connection(("127.0.0.1", forward.local_port), timeout=5) as conn:
+            assert conn.recv(10) == b""
+        assert forward.counters()["failures"] == 0
+    finally:
+        forward.stop()
+
+
 def test_forwarder_port_in_use_is_a_port_forward_error() -> None:
     taken = socket.create_server(("127.0.0.1", 0))
     try:
-        forward = PortForward("web", 1, lambda: "p", _no_stream, taken.getsockname()[1])
+        forward = PortForward("web", 1, lambda _wait: "p", _no_stream, taken.getsockname()[1])
         with pytest.raises(PortForwardError, match=r"web.*cannot listen on 127\.0\.0\.1"):
             forward.start()
     finally:

@@ -202,3 +202,37 @@ def test_write_report_is_atomic(tmp_path: Any) -> None:
     write_report(path, document)
     assert json.loads(path.read_text()) == document
     assert [p.name for p in path.parent.iterdir()] == ["inttest-results.json"]
+
+
+def test_forward_counters_are_recorded_validated_and_failures_summarised() -> None:
+    forwards = {
+        "redis": {"connections": 12, "reconnects": 1, "failures": 0, "last_error": ""},
+        "postgres": {
+            "connections": 30,
+            "reconnects": 2,
+            "failures": 1,
+            "last_error": "ReadinessError: postgres has no Ready pod to forward to.",
+        },
+    }
+    document = build_report(_facts(forwards=forwards))
+    assert document["schema_version"] == "2.1"
+    assert list(document["forwards"]) == ["postgres", "redis"]
+    assert validation_errors(document) == []
+    lines = summary_lines(document, "r.json")
+    failed = [line for line in lines if line.startswith("port-forward")]
+    assert failed == [
+        "port-forward postgres: 1 connection(s) failed, 2 reconnect(s) of 30 "
+        "(last error: ReadinessError: postgres has no Ready pod to forward to.)"
+    ]
+    broken = copy.deepcopy(document)
+    broken["forwards"]["redis"]["failures"] = -1
+    assert any(error.startswith("forwards/redis/failures") for error in validation_errors(broken))
+
+
+def test_a_run_without_forwards_has_none_and_a_2_0_document_still_validates() -> None:
+    document = build_report(_facts())
+    assert document["forwards"] is None
+    assert not [line for line in summary_lines(document, "r.json") if "port-forward" in line]
+    older = {key: value for key, value in document.items() if key != "forwards"}
+    older["schema_version"] = "2.0"
+    assert validation_errors(older) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,3 +135,89 @@ def test_misnamed_seed_file(endpoints: Endpoints, tmp_path: Path) -> None:
     shutil.copy(APP / "seeds" / "010_owners.csv", seeds)
     with pytest.raises(SeedError, match=r"is not named NNN_<table>\.csv"):
         seed(endpoints, _project(seeds, objects=False))
+
+
+def test_quoted_empty_is_an_empty_string_and_unquoted_empty_is_null_as_with_copy(
+    endpoints: Endpoints, tmp_path: Path
+) -> None:
+    """The batched load reads the CSV itself: it must keep COPY's NULL and quoting rules."""
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_notes.sql").write_text(
+        "CREATE TABLE notes (id integer PRIMARY KEY, body text, tag varchar(8));", encoding="utf-8"
+    )
+    seeds = _seeds(
+        tmp_path,
+        **{"010_notes.csv": 'id,body,tag\n1,"",x\n2,,"a,b"\n3,"two\nlines ""q""",\r\n'},
+    )
+    project = dataclasses.replace(_project(seeds, objects=False), migrations=migrations)
+    summary = seed(endpoints, project)
+    assert {t: (load.rows, load.inserted) for t, load in summary.tables.items()} == {
+        "notes": (3, 3)
+    }
+    dsn = endpoints.postgres_dsn
+    query = (
+        "SELECT coalesce(body, '<null>') || '|' || coalesce(tag, '<null>') FROM notes WHERE id = $1"
+    )
+    assert _fetch(dsn, query, 1) == "|x"
+    assert _fetch(dsn, query, 2) == "<null>|a,b"
+    assert _fetch(dsn, query, 3) == 'two\nlines "q"|<null>'
+    _fetch(dsn, "DROP TABLE notes")
+    _fetch(dsn, "DELETE FROM stonks_sandbox_migrations WHERE name = '0001_notes.sql'")
+
+
+@pytest.mark.parametrize(
+    "rows", ["1,abc,ab\n2,abcd,ab\n", "1,abc,ab\n2,abc,abc\n"], ids=["varchar(3)", "char(2)"]
+)
+def test_a_value_too_long_for_its_column_is_rejected_naming_the_row(
+    endpoints: Endpoints, tmp_path: Path, rows: str
+) -> None:
+    """Casting the staged text must not truncate as an explicit cast to varchar(n) would."""
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_tags.sql").write_text(
+        "CREATE TABLE tags (id integer PRIMARY KEY, tag varchar(3), code char(2));",
+        encoding="utf-8",
+    )
+    seeds = _seeds(tmp_path, **{"010_tags.csv": "id,tag,code\n" + rows})
+    project = dataclasses.replace(_project(seeds, objects=False), migrations=migrations)
+    try:
+        with pytest.raises(SeedError) as caught:
+            seed(endpoints, project)
+        assert caught.value.component == str(seeds / "010_tags.csv")
+        assert "line 3 (data row 2) was rejected" in caught.value.message
+        assert _fetch(endpoints.postgres_dsn, "SELECT count(*) FROM tags") == 0
+    finally:
+        _fetch(endpoints.postgres_dsn, "DROP TABLE tags")
+        _fetch(
+            endpoints.postgres_dsn,
+            "DELETE FROM stonks_sandbox_migrations WHERE name = '0001_tags.sql'",
+        )
+
+
+def test_a_broken_migration_among_several_is_named_and_the_ones_before_it_stay(
+    endpoints: Endpoints, tmp_path: Path
+) -> None:
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_a.sql").write_text("CREATE TABLE mig_a (id int);\n", encoding="utf-8")
+    (migrations / "0002_b.sql").write_text(
+        "CREATE TABLE mig_b (id int);\nCREATE TABLE mig_c (id nosuchtype);\n", encoding="utf-8"
+    )
+    (migrations / "0003_d.sql").write_text("CREATE TABLE mig_d (id int);\n", encoding="utf-8")
+    project = dataclasses.replace(_project(_seeds(tmp_path), objects=False), migrations=migrations)
+    dsn = endpoints.postgres_dsn
+    try:
+        with pytest.raises(SeedError) as caught:
+            seed(endpoints, project)
+        assert caught.value.component == f"migration {migrations / '0002_b.sql'}"
+        assert "nosuchtype" in caught.value.message
+        assert "(at line 2)" in caught.value.message
+        assert _fetch(dsn, "SELECT to_regclass('mig_a') IS NOT NULL") is True
+        assert _fetch(dsn, "SELECT to_regclass('mig_b') IS NULL") is True  # rolled back whole
+        assert _fetch(dsn, "SELECT to_regclass('mig_d') IS NULL") is True  # never reached
+        applied = "SELECT count(*) FROM stonks_sandbox_migrations WHERE name LIKE '000%\\_%.sql'"
+        assert _fetch(dsn, applied + " AND name IN ('0001_a.sql')") == 1
+    finally:
+        _fetch(dsn, "DROP TABLE IF EXISTS mig_a")
+        _fetch(dsn, "DELETE FROM stonks_sandbox_migrations WHERE name = '0001_a.sql'")

@@ -120,6 +120,10 @@ class AttachBackend:
     def readiness(self) -> Mapping[str, float]:
         return self.cluster.readiness() if self.cluster is not None else self._ready
 
+    def forward_counters(self) -> dict[str, dict[str, Any]]:
+        """The counters of the port-forwards to a kept namespace (none for local sandboxes)."""
+        return self.cluster.forward_counters() if self.cluster is not None else {}
+
     def memory(self) -> Mapping[str, int]:
         if self.cluster is not None:
             return self.cluster.memory()

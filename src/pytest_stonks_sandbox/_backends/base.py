@@ -76,3 +76,10 @@ class Backend(Protocol):
         Called before teardown and again after it (a slow namespace deletion is known only
         then); a failed `start` keeps what it could read before it cleaned up.
         """
+
+
+def forward_counters(backend: object) -> dict[str, dict[str, Any]]:
+    """Per component, what its port-forward counted (connections, reconnects, failures,
+    last_error); empty for a backend that reaches its components without forwards."""
+    counters = getattr(backend, "forward_counters", None)
+    return dict(counters()) if callable(counters) else {}

@@ -13,7 +13,7 @@ from typing import Any
 from pytest_stonks_sandbox._core.jsonfile import write_json
 from pytest_stonks_sandbox._version import __version__
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 EXIT_PASSED, EXIT_FAILED, EXIT_INFRA = 0, 1, 2
 #: The pipeline's stages, in order; every contract lists each of them.
 STAGES = ("deploy", "seed", "tests", "frontend", "teardown")
@@ -49,6 +49,7 @@ class RunFacts:
     gate: Mapping[str, Any] | None = None
     environment: Mapping[str, Any] = field(default_factory=dict)
     artifacts: Mapping[str, Any] | None = None
+    forwards: Mapping[str, Mapping[str, Any]] | None = None
 
 
 TEST_COUNTERS = ("total", "passed", "failed", "errors", "skipped", "xfailed", "xpassed")
@@ -102,6 +103,11 @@ def build_report(facts: RunFacts) -> dict[str, Any]:
         "gate": dict(facts.gate) if facts.gate is not None else None,
         "environment": dict(facts.environment),
         "artifacts": dict(facts.artifacts) if facts.artifacts else {"bundle": None},
+        "forwards": (
+            {name: dict(counts) for name, counts in sorted(facts.forwards.items())}
+            if facts.forwards
+            else None
+        ),
     }
 
 

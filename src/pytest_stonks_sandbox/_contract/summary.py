@@ -69,6 +69,13 @@ def summary_lines(
             f"memory {name:<18} peak {stats['peak_bytes'] / MIB:7.1f} MiB  "
             f"last {stats['last_bytes'] / MIB:7.1f} MiB  ({stats['samples']} samples{measure})"
         )
+    for name, counts in (document.get("forwards") or {}).items():
+        if counts["failures"]:
+            lines.append(
+                f"port-forward {name}: {counts['failures']} connection(s) failed, "
+                f"{counts['reconnects']} reconnect(s) of {counts['connections']} "
+                f"(last error: {counts['last_error'] or 'none'})"
+            )
     for load in document["load"]:
         lines.append(
             f"load {load['name']}: {load['requests']} requests, "

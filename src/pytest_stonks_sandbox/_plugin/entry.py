@@ -87,7 +87,7 @@ def _pages_plugin(cfg: SandboxConfig, config: pytest.Config) -> PagesPlugin | No
     from pytest_stonks_sandbox._plugin.pages import PagesPlugin, read_manifest
 
     try:
-        manifest = read_manifest(cfg.project)
+        manifest = read_manifest(cfg.project, cfg.state_file if cfg.reuse else None)
     except SandboxError as exc:
         raise pytest.UsageError(exc.explain()) from exc
     if manifest is None:

@@ -22,6 +22,7 @@ from pytest_stonks_sandbox._plugin.clients import ClientFactory, make_client
 from pytest_stonks_sandbox._plugin.faultchannel import sandbox_lock
 from pytest_stonks_sandbox._plugin.faults import SandboxFaults
 from pytest_stonks_sandbox._plugin.keys import SESSION_KEY
+from pytest_stonks_sandbox._plugin.reuse import seed_constants
 from pytest_stonks_sandbox._plugin.session import SandboxSession
 
 if TYPE_CHECKING:
@@ -129,7 +130,8 @@ def seed_ids(request: pytest.FixtureRequest, sandbox: Sandbox) -> Mapping[str, A
     path = _session(request).cfg.project.seed_ids
     if path is None:
         pytest.fail("no seed_ids module is declared in [tool.stonks-sandbox] (seed_ids = ...)")
-    return MappingProxyType(_session(request).cfg.project.seed_constants())
+    cfg = _session(request).cfg
+    return MappingProxyType(seed_constants(cfg.project, cfg.state_file if cfg.reuse else None))
 
 
 @pytest.fixture

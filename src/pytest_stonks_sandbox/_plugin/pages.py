@@ -23,6 +23,7 @@ from pytest_stonks_sandbox._pages.checker import PageChecker
 from pytest_stonks_sandbox._pages.manifest import Manifest, PageSpec, load_manifest
 from pytest_stonks_sandbox._pages.result import PageResult
 from pytest_stonks_sandbox._plugin.faultchannel import sandbox_lock
+from pytest_stonks_sandbox._plugin.reuse import seed_constants
 from pytest_stonks_sandbox._plugin.session import SandboxSession
 from pytest_stonks_sandbox._settings.project import ProjectConfig
 
@@ -32,11 +33,12 @@ OFF_REASON = (
 )
 
 
-def read_manifest(project: ProjectConfig) -> Manifest | None:
-    """The project's page manifest, or None when it declares none (errors are SandboxErrors)."""
+def read_manifest(project: ProjectConfig, state_file: Path | None = None) -> Manifest | None:
+    """The project's page manifest, or None when it declares none (errors are SandboxErrors).
+    `state_file`: a kept sandbox's, whose recorded seed ids are used while still current."""
     if project.pages is None:
         return None
-    values = {key: str(value) for key, value in project.seed_constants().items()}
+    values = {key: str(value) for key, value in seed_constants(project, state_file).items()}
     return load_manifest(project.pages, values, frozenset(s.name for s in project.services))
 
 

@@ -29,6 +29,7 @@ class RunRecord:
     kept: dict[str, str] | None = None
     infra_error: SandboxError | None = None
     artifacts: dict[str, Any] | None = None  # the failure bundle (evidence.EvidencePlugin)
+    forwards: dict[str, dict[str, Any]] | None = None  # port-forward counters per component
     workers: int = 0
 
     def facts(
@@ -74,4 +75,5 @@ class RunRecord:
             pages=self.pages,
             environment=environment(self.workers),
             artifacts=self.artifacts,
+            forwards=self.forwards,
         )

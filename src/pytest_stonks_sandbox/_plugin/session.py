@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import pytest
 
 from pytest_stonks_sandbox._backends.attach import read_state
-from pytest_stonks_sandbox._backends.base import Backend
+from pytest_stonks_sandbox._backends.base import Backend, forward_counters
 from pytest_stonks_sandbox._backends.factory import make_backend
 from pytest_stonks_sandbox._backends.probes import http_json
 from pytest_stonks_sandbox._contract.builder import (
@@ -311,6 +311,8 @@ class SandboxSession:
         code = EXIT_FAILED if stopped and collect_errors else int(exitstatus)
         if self.evidence is not None and not interrupted:  # a signal ends the run at once
             self.evidence.collect(code)
+        if self.backend is not None:
+            record.forwards = forward_counters(self.backend) or None
         self._teardown(code, interrupted)
         if self.evidence is not None:
             self.evidence.finish()

@@ -269,4 +269,8 @@ def prepare(document: Mapping[str, Any], assets: Assets | None = None) -> dict[s
         "gate": gate(document),
         "modules": document.get("modules"),
         "seed": document.get("seed"),
+        "forwards": [
+            {"component": name, **counts}
+            for name, counts in (document.get("forwards") or {}).items()
+        ],
     }

@@ -1,8 +1,15 @@
 """Apply the application's schema, load seeds/ with COPY in one transaction, upload bucket objects.
 
-A seed table file is `NNN_<table>.csv` (header row = columns, PostgreSQL CSV rules). Each file is
-COPY-loaded into a temporary copy of its table, then inserted with ON CONFLICT DO NOTHING, so a
-second run changes nothing. Any error rolls the whole load back and names the file and the row.
+A seed table file is `NNN_<table>.csv` (header row = columns, PostgreSQL CSV rules). Its rows are
+inserted with ON CONFLICT DO NOTHING, so a second run changes nothing. Any error rolls the whole
+load back and names the file and the row.
+
+Every round trip counts through a port-forward, so the load takes a handful: the pending
+migrations go in one message (each still in its own transaction), and the rows of every file in
+one binary COPY to a staging table, from which one block inserts them table by table. Should
+anything be rejected, the load is rolled back and done again file by file (a COPY each into a
+temporary copy of its table), whose errors name the file and the row. The objects are uploaded
+in parallel with all of this.
 """
 
 from __future__ import annotations
@@ -23,9 +30,19 @@ import asyncpg
 from pytest_stonks_sandbox._core.errors import SeedError
 from pytest_stonks_sandbox._core.model import Endpoints
 from pytest_stonks_sandbox._core.s3 import s3_client
+from pytest_stonks_sandbox._seeding.csvrows import NotPlain, data_rows
 from pytest_stonks_sandbox._settings.project import ProjectConfig
 
-CLOSE_TIMEOUT_S = 2.0
+# asyncpg waits for the server to close after Terminate; through kwok's tunnel that close never
+# comes. The Terminate is sent at once: waiting longer than this adds nothing.
+CLOSE_TIMEOUT_S = 0.05
+STAGING_TABLE = "_stonks_seed_rows"
+# Staged text goes into these as it is: the insert checks their length as COPY does (an explicit
+# cast to varchar(n) or char(n) would cut the value short instead).
+TEXT_TYPES = frozenset({"text", "character varying", "character", "bpchar"})
+# An explicit cast pads or cuts bit strings: their files are loaded by COPY itself.
+COPY_ONLY_TYPES = frozenset({"bit", "bit varying"})
+COUNTS_TABLE = "_stonks_seed_counts"
 
 MIGRATIONS_TABLE = "stonks_sandbox_migrations"
 SEED_FILE = re.compile(r"^\d+_(?P<table>[a-z_][a-z0-9_]*)\.csv$")
@@ -39,6 +56,16 @@ class TableLoad:
 
     rows: int
     inserted: int
+
+
+@dataclass(frozen=True)
+class PlainFile:
+    """A seed file read in Python, ready for the batched load."""
+
+    table: str
+    header: list[str]
+    casts: list[str]  # per header column, what turns the staged text into its type
+    rows: list[list[str | None]]
 
 
 @dataclass(frozen=True)
@@ -101,13 +128,20 @@ async def seed_database(
     """Apply the migrations, then load every seed table in one transaction."""
     files = seed_files(project.seeds)
     try:
-        conn = await asyncpg.connect(dsn)
+        conn = await asyncpg.connect(dsn, ssl=None if "sslmode=" in dsn else False)
     except (OSError, asyncpg.PostgresError) as exc:
         raise SeedError("postgres", f"could not connect to the sandbox database ({exc}).") from exc
     try:
         applied = await apply_migrations(conn, project.migrations)
+        columns = await _table_columns(conn)
+        plan = _plan(files, columns)
+        if plan is not None:
+            try:
+                async with conn.transaction():
+                    return applied, await _load_batched(conn, plan)
+            except asyncpg.PostgresError:
+                pass  # rolled back: file by file, whose errors name the file and the row
         async with conn.transaction():
-            columns = await _table_columns(conn)
             loads = {}
             for table, path in files:
                 loads[table] = await _load_file(conn, table, path, columns)
@@ -127,7 +161,11 @@ async def close_connection(conn: asyncpg.Connection, timeout_s: float = CLOSE_TI
 
 
 async def apply_migrations(conn: asyncpg.Connection, directory: Path | None) -> tuple[str, ...]:
-    """Apply each *.sql file of `directory` once, in name order, each in its own transaction."""
+    """Apply each *.sql file of `directory` once, in name order, each in its own transaction.
+
+    The pending ones go to the server in one message; after a failure the migrations table
+    tells which one failed (those before it are applied and stay).
+    """
     if directory is None:
         return ()
     if not directory.is_dir():
@@ -136,41 +174,66 @@ async def apply_migrations(conn: asyncpg.Connection, directory: Path | None) -> 
         f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} "
         "(name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
     )
-    done = {row["name"] for row in await conn.fetch(f"SELECT name FROM {MIGRATIONS_TABLE}")}
-    applied = []
-    for path in sorted(directory.glob("*.sql")):
-        if path.name in done:
-            continue
-        try:
-            async with conn.transaction():
-                await conn.execute(path.read_text(encoding="utf-8"))
-                await conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name) VALUES ($1)", path.name)
-        except asyncpg.PostgresError as exc:
-            raise SeedError(
-                f"migration {path}",
-                f"failed: {exc}{_sql_position(path, exc)}",
-                "fix the SQL; nothing of this migration was applied.",
-            ) from exc
-        applied.append(path.name)
-    return tuple(applied)
+    done = await _applied(conn)
+    pending = [path for path in sorted(directory.glob("*.sql")) if path.name not in done]
+    if not pending:
+        return ()
+    parts, starts = [], []
+    offset = 0
+    for path in pending:
+        opening = "BEGIN;\n"
+        starts.append(offset + len(opening))
+        part = (
+            f"{opening}{path.read_text(encoding='utf-8')}\n;\n"
+            f"INSERT INTO {MIGRATIONS_TABLE} (name) VALUES ({_literal(path.name)});\nCOMMIT;\n"
+        )
+        parts.append(part)
+        offset += len(part)
+    try:
+        await conn.execute("".join(parts))
+    except asyncpg.PostgresError as exc:
+        if conn.is_in_transaction():
+            await conn.execute("ROLLBACK")
+        done = await _applied(conn)
+        index = next((i for i, p in enumerate(pending) if p.name not in done), len(pending) - 1)
+        path = pending[index]
+        raise SeedError(
+            f"migration {path}",
+            f"failed: {exc}{_sql_position(path, exc, starts[index])}",
+            "fix the SQL; nothing of this migration was applied.",
+        ) from exc
+    return tuple(path.name for path in pending)
 
 
-def _sql_position(path: Path, exc: asyncpg.PostgresError) -> str:
+async def _applied(conn: asyncpg.Connection) -> set[str]:
+    return {row["name"] for row in await conn.fetch(f"SELECT name FROM {MIGRATIONS_TABLE}")}
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_position(path: Path, exc: asyncpg.PostgresError, start: int = 0) -> str:
+    """Where in the file the error is (`start`: where the file begins in the message sent)."""
     position = getattr(exc, "position", None)
-    if not position:
+    if not position or int(position) <= start:
         return ""
-    text = path.read_text(encoding="utf-8")[: int(position)]
+    text = path.read_text(encoding="utf-8")[: int(position) - start]
     return f" (at line {text.count(chr(10)) + 1})"
 
 
-async def _table_columns(conn: asyncpg.Connection) -> dict[str, set[str]]:
+async def _table_columns(conn: asyncpg.Connection) -> dict[str, dict[str, str]]:
+    """Table -> column -> its type (without modifiers: the insert applies those)."""
     rows = await conn.fetch(
-        "SELECT table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema = current_schema()"
+        "SELECT c.relname AS table_name, a.attname AS column_name, "
+        "format_type(a.atttypid, NULL) AS type "
+        "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "WHERE c.relnamespace = current_schema()::regnamespace "
+        "AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped"
     )
-    columns: dict[str, set[str]] = {}
+    columns: dict[str, dict[str, str]] = {}
     for row in rows:
-        columns.setdefault(row["table_name"], set()).add(row["column_name"])
+        columns.setdefault(row["table_name"], {})[row["column_name"]] = row["type"]
     return columns
 
 
@@ -184,9 +247,8 @@ def _header(path: Path) -> list[str]:
             raise SeedError(str(path), f"line 1 (header) is not valid CSV: {exc}") from exc
 
 
-async def _load_file(
-    conn: asyncpg.Connection, table: str, path: Path, columns: Mapping[str, set[str]]
-) -> TableLoad:
+def _checked_header(table: str, path: Path, columns: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """The file's header, once its table and every column it names exist."""
     if table not in columns:
         raise SeedError(
             str(path), f"table {table!r} does not exist in the schema.", "rename the file."
@@ -199,6 +261,69 @@ async def _load_file(
             f"line 1 (header) names columns that {table} does not have: {', '.join(unknown)}.",
             f"use columns of {table}: {', '.join(sorted(columns[table]))}.",
         )
+    return header
+
+
+def _plan(
+    files: list[tuple[str, Path]], columns: Mapping[str, Mapping[str, str]]
+) -> list[PlainFile] | None:
+    """Every file read for the batched load, or None when one needs COPY's own judgement."""
+    plan = []
+    for table, path in files:
+        header = _checked_header(table, path, columns)
+        try:
+            rows = data_rows(path.read_text(encoding="utf-8"))
+        except (NotPlain, UnicodeDecodeError):
+            return None
+        if any(len(row) != len(header) for row in rows):
+            return None
+        types = [columns[table][name] for name in header]
+        if COPY_ONLY_TYPES.intersection(types):
+            return None
+        casts = ["" if kind in TEXT_TYPES else f"::{kind}" for kind in types]
+        plan.append(PlainFile(table, header, casts, rows))
+    return plan
+
+
+async def _load_batched(conn: asyncpg.Connection, plan: list[PlainFile]) -> dict[str, TableLoad]:
+    """All files in one COPY to a staging table, then one block inserting table by table."""
+    if not plan:
+        return {}
+    await conn.execute(
+        f"CREATE TEMP TABLE {STAGING_TABLE} (file int, line int, fields text[]) ON COMMIT DROP;"
+        f"CREATE TEMP TABLE {COUNTS_TABLE} (file int, inserted bigint) ON COMMIT DROP"
+    )
+    records = [
+        (index, line, fields)
+        for index, entry in enumerate(plan)
+        for line, fields in enumerate(entry.rows)
+    ]
+    await conn.copy_records_to_table(
+        STAGING_TABLE, records=records, columns=["file", "line", "fields"]
+    )
+    inserts = []
+    for index, entry in enumerate(plan):
+        column_list = ", ".join(f'"{name}"' for name in entry.header)
+        values = ", ".join(f"fields[{n + 1}]{cast}" for n, cast in enumerate(entry.casts))
+        inserts.append(
+            f'INSERT INTO "{entry.table}" ({column_list}) SELECT {values} FROM {STAGING_TABLE} '
+            f"WHERE file = {index} ORDER BY line ON CONFLICT DO NOTHING; "
+            f"GET DIAGNOSTICS n = ROW_COUNT; INSERT INTO {COUNTS_TABLE} VALUES ({index}, n);"
+        )
+    await conn.execute("DO $seed$ DECLARE n bigint; BEGIN " + " ".join(inserts) + " END $seed$")
+    inserted = {row["file"]: row["inserted"] for row in await conn.fetch(
+        f"SELECT file, inserted FROM {COUNTS_TABLE}"
+    )}  # fmt: skip
+    return {
+        entry.table: TableLoad(rows=len(entry.rows), inserted=int(inserted[index]))
+        for index, entry in enumerate(plan)
+    }
+
+
+async def _load_file(
+    conn: asyncpg.Connection, table: str, path: Path, columns: Mapping[str, Mapping[str, str]]
+) -> TableLoad:
+    header = _checked_header(table, path, columns)
     staging = f"_seed_{table}"
     column_list = ", ".join(f'"{name}"' for name in header)
     await conn.execute(

@@ -31,6 +31,15 @@ def tree_digest(path: Path | None) -> str:
     return digest.hexdigest()[:16]
 
 
+def file_digest(path: Path | None) -> str:
+    """A digest of one file's contents; "" when none is declared, "missing" when it is absent."""
+    if path is None:
+        return ""
+    if not path.is_file():
+        return "missing"
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
 def _services_digest(project: ProjectConfig) -> str:
     declared = {
         "services": [asdict(spec) for spec in project.services],

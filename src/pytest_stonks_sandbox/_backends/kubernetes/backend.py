@@ -1,9 +1,10 @@
 """The Kubernetes backend: an ephemeral namespace per run, reached through port-forwards.
 
 start: namespace (labelled with the run id) -> generated Secrets/ConfigMap -> k8s/sandbox
-manifests -> watch until every component's pod is Ready -> one loopback port-forward per
-component (cluster DNS instead when pytest runs in-cluster) -> each component answers its own
-protocol through it -> the bucket Job has completed. stop: delete the namespace and wait.
+manifests -> one loopback port-forward per component (cluster DNS instead when pytest runs
+in-cluster) -> in parallel, per component: its pod is Ready (a watch's events, not polling),
+then it answers its own protocol through its forward (checked every few milliseconds); and the
+bucket Job has completed. stop: delete the namespace and wait.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from pytest_stonks_sandbox._backends.kubernetes.cluster import (
 )
 from pytest_stonks_sandbox._backends.kubernetes.evidence import namespace_evidence
 from pytest_stonks_sandbox._backends.kubernetes.podmemory import PodMemoryProbe
-from pytest_stonks_sandbox._backends.kubernetes.portforward import PortForward
+from pytest_stonks_sandbox._backends.kubernetes.podwatch import PodWatch
+from pytest_stonks_sandbox._backends.kubernetes.portforward import PortForward, Unavailable
 from pytest_stonks_sandbox._backends.kubernetes.sweep import (
     KEPT_ANNOTATION,
     owner,
@@ -43,7 +45,10 @@ from pytest_stonks_sandbox._seeding import seeder as seeding
 from pytest_stonks_sandbox._settings.project import ProjectConfig
 
 ALIVE_CHECK_INTERVAL_S = 2.0
-PROBE_PAUSE_S = 0.2
+# A component's answer is checked this often at first, then less often up to PROBE_MAX_S.
+PROBE_PAUSE_S = 0.01
+PROBE_MAX_S = 0.05
+JOB_PAUSE_S = 0.05
 POSTGRES_SSL_REQUEST = struct.pack("!ii", 8, 80877103)
 # A replaced pod starts with empty volumes (emptyDir): these need the seed again.
 SEEDED_COMPONENTS = ("postgres", "s3")
@@ -93,6 +98,7 @@ class KubernetesBackend:
         self.timeout_s = timeout_s
         self.components = manifests.components(project)
         self.ns: Namespace | None = None
+        self.pods: PodWatch | None = None
         self.forwards: dict[str, PortForward] = {}
         # host:port at which this run reaches each component (a forward, or cluster DNS).
         self.addresses: dict[str, str] = {}
@@ -101,11 +107,13 @@ class KubernetesBackend:
         self.credentials: manifests.Credentials | None = None
         self._ready: dict[str, float] = {}
         self._restarts: dict[str, int] = {}
-        self._stopped: set[str] = set()
+        self._stopped: set[str] = set()  # a fault is replacing or has stopped them
+        self._scaled_down: set[str] = set()  # stopped by a fault: not forwarded to
         self._last_alive_check = 0.0
         self._kept = False
         self._start_evidence: list[EvidenceFile] | None = None
         self._late_evidence: list[EvidenceFile] = []
+        self._counted: dict[str, dict[str, Any]] = {}
         self.swept: list[str] = []
         self.run_dir = ""
         self.workers = Workers()
@@ -150,17 +158,42 @@ class KubernetesBackend:
             ns.create(manifests.namespace_object(self.namespace, self.run_id, owner()))
         ns.apply(settings)
         ns.apply(workload)
-        ns.wait_pods(
-            self.components,
-            self.timeout_s,
-            done=lambda pods: {name: any(map(is_ready, found)) for name, found in pods.items()},
-        )
+        pods = self._watch_pods()
         self.endpoints = self._connect(credentials)
-        self._await_answers(started)
-        self._await_job(manifests.BUCKET_JOB, started)
+
+        def bring_up(component: str) -> None:
+            pods.wait(
+                [component],
+                max(started + self.timeout_s - time.monotonic(), 0.0),
+                done=lambda found: {component: any(map(is_ready, found[component]))},
+                check=self.workers.check,
+            )
+            self._await_answer(component, started)
+
+        self.workers.run(
+            [
+                *(functools.partial(bring_up, name) for name in self.components),
+                functools.partial(self._await_job, manifests.BUCKET_JOB, started),
+            ]
+        )
+        self._reset_counters()
         self.probe = PodMemoryProbe(ns)
         self._restarts = self._restart_counts(ns.pods())
         return self.endpoints
+
+    def _reset_counters(self) -> None:
+        """The run counts from here on, not the start's own readiness probes."""
+        for forward in self.forwards.values():
+            forward.reset_counters()
+
+    def _watch_pods(self) -> PodWatch:
+        self.pods = PodWatch(self._namespace(), on_gone=self._pod_gone).start()
+        return self.pods
+
+    def _pod_gone(self, component: str, pod: str) -> None:
+        forward = self.forwards.get(component)
+        if forward is not None:
+            forward.pod_gone(pod)
 
     def _connect(self, credentials: manifests.Credentials) -> Endpoints:
         """Endpoints through loopback port-forwards, or cluster DNS when running in a pod."""
@@ -178,8 +211,11 @@ class KubernetesBackend:
             self.addresses = {name: forward.address for name, forward in self.forwards.items()}
         return manifests.endpoints_for(credentials, self.addresses, self.project)
 
-    def _pod_for(self, component: str) -> str:
-        pod = self._namespace().ready_pod(component)
+    def _pod_for(self, component: str, timeout_s: float) -> str:
+        if component in self._scaled_down:
+            raise Unavailable(component)
+        pods = self.pods
+        pod = pods.await_ready_pod(component, timeout_s) if pods is not None else ""
         if not pod:
             raise ReadinessError(component, "has no Ready pod to forward to.")
         return pod
@@ -187,26 +223,28 @@ class KubernetesBackend:
     def _await_answers(self, started: float, components: list[str] | None = None) -> None:
         """Every component answers its protocol through its forward (in parallel, bounded)."""
         names = components or list(self.components)
+        self.workers.run([functools.partial(self._await_answer, name, started) for name in names])
+
+    def _await_answer(self, component: str, started: float) -> None:
+        """The component answers its own protocol at its address (checked every few ms)."""
         deadline = started + self.timeout_s
         endpoints = self._require_endpoints()
-
-        def await_one(component: str) -> None:
-            address = self.addresses[component]
-            while not answers(component, address, endpoints, self.project):
-                if time.monotonic() > deadline:
-                    forward = self.forwards.get(component)
-                    why = ""
-                    if forward is not None and forward.last_error:
-                        why = f" (last port-forward error: {forward.last_error})"
-                    raise ReadinessError(
-                        component,
-                        f"its pod is Ready but it does not answer at {address}{why}.",
-                        f"its last log lines: {self._namespace().logs(component) or 'none'}",
-                    )
-                self.workers.sleep(PROBE_PAUSE_S)
-            self._ready[component] = round(time.monotonic() - started, 4)
-
-        self.workers.run([functools.partial(await_one, name) for name in names])
+        address = self.addresses[component]
+        pause = PROBE_PAUSE_S
+        while not answers(component, address, endpoints, self.project):
+            if time.monotonic() > deadline:
+                forward = self.forwards.get(component)
+                why = ""
+                if forward is not None and forward.last_error:
+                    why = f" (last port-forward error: {forward.last_error})"
+                raise ReadinessError(
+                    component,
+                    f"its pod is Ready but it does not answer at {address}{why}.",
+                    f"its last log lines: {self._namespace().logs(component) or 'none'}",
+                )
+            self.workers.sleep(pause)
+            pause = min(pause * 1.5, PROBE_MAX_S)
+        self._ready[component] = round(time.monotonic() - started, 4)
 
     def _await_job(self, name: str, started: float) -> None:
         ns = self._namespace()
@@ -217,7 +255,7 @@ class KubernetesBackend:
                     f"has not completed after {self.timeout_s:.0f} s.",
                     f"kubectl -n {self.namespace} logs job/{name}",
                 )
-            time.sleep(PROBE_PAUSE_S)
+            self.workers.sleep(JOB_PAUSE_S)
         self._ready[name] = round(time.monotonic() - started, 4)
 
     # ------------------------------------------------------------------ stop / keep
@@ -225,6 +263,10 @@ class KubernetesBackend:
     def stop(self, wait: bool = True) -> None:
         """Close the forwards and delete the namespace (`wait`: until it is gone)."""
         self.workers.halt()
+        if self.pods is not None:
+            self.pods.stop()
+            self.pods = None
+        self.forward_counters()  # what they counted outlives them
         for forward in self.forwards.values():
             forward.stop()
         self.forwards = {}
@@ -274,11 +316,13 @@ class KubernetesBackend:
                 "start a new one: pytest --sandbox --sandbox-backend=kubernetes --keep always",
             ) from exc
         try:
+            self._watch_pods()
             self.endpoints = self._connect(self.credentials)
             self._await_answers(started)
         except BaseException:
             self.stop()
             raise
+        self._reset_counters()
         self.probe = PodMemoryProbe(ns)
         return self.endpoints
 
@@ -286,6 +330,12 @@ class KubernetesBackend:
 
     def readiness(self) -> Mapping[str, float]:
         return dict(self._ready)
+
+    def forward_counters(self) -> dict[str, dict[str, Any]]:
+        """Per component, its port-forward's counters (kept after stop() closed them)."""
+        if self.forwards:
+            self._counted = {name: f.counters() for name, f in self.forwards.items()}
+        return dict(self._counted)
 
     def memory(self) -> Mapping[str, int]:
         return self.probe() if self.probe is not None else {}
@@ -336,30 +386,33 @@ class KubernetesBackend:
                 f"components are {', '.join(self.components)}"
             )
         ns = self._namespace()
+        pods = self._require_pods()
         started = time.monotonic()
         old: set[str] = set()
         forward = self.forwards.get(component)
         if action == "stop":
             self._stopped.add(component)
+            self._scaled_down.add(component)
             ns.scale(component, 0)
-            ns.wait_pods(
-                [component], self.timeout_s, done=lambda pods: {component: not pods[component]}
+            pods.wait(
+                [component], self.timeout_s, done=lambda found: {component: not found[component]}
             )
             if forward is not None:
                 forward.drop_connections()
             return
         if action == "start":
+            self._scaled_down.discard(component)
             ns.scale(component, 1)
         else:
             self._stopped.add(component)
             old = set(ns.delete_pods(component))
             if forward is not None:
                 forward.drop_connections()
-        ns.wait_pods(
+        pods.wait(
             [component],
             self.timeout_s,
-            done=lambda pods: {
-                component: any(is_ready(p) and p.metadata.name not in old for p in pods[component])
+            done=lambda found: {
+                component: any(is_ready(p) and p.metadata.name not in old for p in found[component])
             },
         )
         self._await_answers(started, [component])
@@ -385,6 +438,11 @@ class KubernetesBackend:
         if self.ns is None:
             raise RuntimeError("the kubernetes sandbox is not started")
         return self.ns
+
+    def _require_pods(self) -> PodWatch:
+        if self.pods is None:
+            raise RuntimeError("the kubernetes sandbox is not started")
+        return self.pods
 
     def _require_endpoints(self) -> Endpoints:
         if self.endpoints is None:

@@ -1,9 +1,9 @@
-"""The namespace of one sandbox, through the Kubernetes API: create, apply, watch, delete."""
+"""The namespace of one sandbox, through the Kubernetes API: create, apply, read, delete."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pytest_stonks_sandbox._backends.kubernetes import api
@@ -21,7 +21,6 @@ HOPELESS_REASONS = {
     "CreateContainerError": "the container cannot be created",
     "RunContainerError": "the container cannot be run",
 }
-WATCH_SLICE_S = 2
 #: A namespace deletion slower than this gets what blocks it recorded (`Namespace.blocking`).
 SLOW_DELETE_S = 10.0
 
@@ -71,7 +70,7 @@ class Namespace:
         self.batch = kubernetes.client.BatchV1Api(api_client)
         self.custom = kubernetes.client.CustomObjectsApi(api_client)
         self._utils = kubernetes.utils
-        self._watch = kubernetes.watch
+        self.watch_module = kubernetes.watch
         self.created = False
         self.blocking: dict[str, Any] | None = None  # what held up a slow deletion
         self.applied: list[tuple[str, str]] = []  # (kind, name) of what `apply` created
@@ -215,88 +214,6 @@ class Namespace:
             if is_ready(pod):
                 return str(pod.metadata.name)
         return ""
-
-    def wait_pods(
-        self,
-        components: Iterable[str],
-        timeout_s: float,
-        done: Callable[[Mapping[str, list[Any]]], Mapping[str, bool]],
-    ) -> None:
-        """Watch the namespace's pods until `done(pods by component)` is true for every one.
-
-        Fails fast when a pod can never get there (image pull, crash loop), and names the
-        components still waiting, with the namespace's warning events, on timeout.
-        """
-        wanted = list(components)
-        deadline = time.monotonic() + timeout_s
-        while True:
-            listing = self.core.list_namespaced_pod(self.name, label_selector=COMPONENT_LABEL)
-            pods = {pod.metadata.uid: pod for pod in listing.items}
-            if self._settled(wanted, pods.values(), done, deadline, timeout_s):
-                return
-            remaining = deadline - time.monotonic()
-            version = listing.metadata.resource_version
-            for kind, pod in self._events(version, min(remaining, WATCH_SLICE_S)):
-                if kind == "DELETED":
-                    pods.pop(pod.metadata.uid, None)
-                else:
-                    pods[pod.metadata.uid] = pod
-                if self._settled(wanted, pods.values(), done, deadline, timeout_s):
-                    return
-            # The slice ended (or the watch expired): list again.
-
-    def _settled(
-        self,
-        wanted: list[str],
-        pods: Iterable[Any],
-        done: Callable[[Mapping[str, list[Any]]], Mapping[str, bool]],
-        deadline: float,
-        timeout_s: float,
-    ) -> bool:
-        """True when every wanted component is done; raises when it never will be."""
-        by_component: dict[str, list[Any]] = {name: [] for name in wanted}
-        for pod in pods:
-            by_component.setdefault(component_of(pod), []).append(pod)
-        state = done(by_component)
-        for name in wanted:
-            problem = next(filter(None, map(hopeless, by_component[name])), "")
-            if problem:
-                raise ReadinessError(name, problem + ".", self._hint(name, problem))
-        if all(state.get(name) for name in wanted):
-            return True
-        if time.monotonic() >= deadline:
-            waiting = [name for name in wanted if not state.get(name)]
-            raise ReadinessError(
-                ", ".join(waiting),
-                f"not ready after {timeout_s:.0f} s in namespace {self.name}." + self.warnings(),
-                "raise --sandbox-timeout, or look at the pods: "
-                f"kubectl -n {self.name} describe pods",
-            )
-        return False
-
-    def _events(self, version: str, timeout_s: float) -> Iterator[tuple[str, Any]]:
-        """The pod events after `version`, for at most `timeout_s` (one watch request)."""
-        watch = self._watch.Watch()
-        try:
-            for event in watch.stream(
-                self.core.list_namespaced_pod,
-                self.name,
-                label_selector=COMPONENT_LABEL,
-                resource_version=version,
-                timeout_seconds=max(1, int(timeout_s)),
-            ):
-                yield str(event["type"]), event["object"]
-        except api.api_exception() as exc:
-            if not api.is_status(exc, 410):  # 410 Gone: our version is too old; list again
-                raise
-        finally:
-            watch.stop()
-
-    def _hint(self, component: str, problem: str) -> str:
-        if "pulled" in problem or "image name" in problem:
-            return "check that the image exists for --image-tag and that the cluster may pull it."
-        logs = self.logs(component)
-        return f"its last log lines: {logs}" if logs else f"kubectl -n {self.name} describe pods"
 
     def job_complete(self, name: str) -> bool:
         """True when the Job has succeeded; a failed Job is a ReadinessError."""

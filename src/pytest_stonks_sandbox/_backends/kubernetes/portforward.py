@@ -2,7 +2,10 @@
 
 Each accepted connection gets its own port-forward stream to a Ready pod of the component
 (``kubernetes.stream.portforward``), so a replaced pod (a restart fault, a crash) is picked up
-by the next connection, as with ``kubectl port-forward`` to a Service.
+by the next connection, as with ``kubectl port-forward`` to a Service. The listener holds its
+local port for the whole run: when a pod goes, the connections forwarded to it are broken (as a
+dying pod breaks them) and the next ones wait, with backoff and a time bound, for a Ready pod.
+A connection that gets no stream in that time is closed and counted in ``failures``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import contextlib
 import selectors
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,11 +22,20 @@ from pytest_stonks_sandbox._core.errors import PortForwardError
 
 CHUNK = 256 * 1024
 ACCEPT_BACKLOG = 128
+#: How long a connection waits in all for a Ready pod and a stream to it.
+RECONNECT_S = 15.0
+FIRST_RETRY_S = 0.02
+MAX_RETRY_S = 1.0
 
-# Returns the name of a Ready pod of the component; raises PortForwardError when there is none.
-PodResolver = Callable[[], str]
+# Returns the name of a Ready pod of the component, waiting at most the given seconds for one;
+# raises when there is none (Unavailable: none is wanted, do not wait or count a failure).
+PodResolver = Callable[[float], str]
 # Opens a stream to (pod, port) and returns (socket-like object, closer).
 StreamOpener = Callable[[str, int], tuple[Any, Callable[[], None]]]
+
+
+class Unavailable(Exception):
+    """The component is stopped on purpose: its connections are closed at once."""
 
 
 def _pump(local: socket.socket, remote: Any) -> None:
@@ -45,7 +58,12 @@ def _pump(local: socket.socket, remote: Any) -> None:
 
 
 class PortForward:
-    """``127.0.0.1:local_port`` forwards to ``remote_port`` of a Ready pod of ``component``."""
+    """``127.0.0.1:local_port`` forwards to ``remote_port`` of a Ready pod of ``component``.
+
+    Counters: ``connections`` accepted, ``reconnects`` (connections that reached a new pod
+    after the previous one went, or got their stream only after retrying), ``failures``
+    (connections closed because no stream could be had in time) and ``last_error``.
+    """
 
     def __init__(
         self,
@@ -54,17 +72,22 @@ class PortForward:
         resolve_pod: PodResolver,
         open_stream: StreamOpener,
         local_port: int = 0,
+        reconnect_s: float = RECONNECT_S,
     ) -> None:
         self.component = component
         self.remote_port = remote_port
         self._resolve_pod = resolve_pod
         self._open_stream = open_stream
         self._requested_port = local_port
+        self._reconnect_s = reconnect_s
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._open: set[socket.socket] = set()
+        self._stopping = threading.Event()
+        self._open: dict[socket.socket, str] = {}  # connection -> its pod ("" until known)
+        self._last_pod = ""
         self.connections = 0
+        self.reconnects = 0
         self.failures = 0
         self.last_error = ""
 
@@ -77,6 +100,22 @@ class PortForward:
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.local_port}"
+
+    def counters(self) -> dict[str, Any]:
+        """What the contract records of this forward."""
+        with self._lock:
+            return {
+                "connections": self.connections,
+                "reconnects": self.reconnects,
+                "failures": self.failures,
+                "last_error": self.last_error,
+            }
+
+    def reset_counters(self) -> None:
+        """Start counting afresh (the start's own readiness probes are not the run's)."""
+        with self._lock:
+            self.connections = self.reconnects = self.failures = 0
+            self.last_error = ""
 
     def start(self) -> None:
         """Listen on loopback and forward every connection in its own thread."""
@@ -107,8 +146,11 @@ class PortForward:
                 conn, _ = listener.accept()
             except OSError:
                 return  # the listener was closed: stop()
+            # Forward each write at once: with Nagle, a reply written in two parts (headers,
+            # body) waits for the client's delayed ACK of the first, 40 ms on Linux.
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
-                self._open.add(conn)
+                self._open[conn] = ""
                 self.connections += 1
             threading.Thread(
                 target=self._serve, args=(conn,), name=f"stonks-pf-{self.component}", daemon=True
@@ -117,21 +159,56 @@ class PortForward:
     def _serve(self, conn: socket.socket) -> None:
         close_stream: Callable[[], None] | None = None
         try:
-            pod = self._resolve_pod()
-            remote, close_stream = self._open_stream(pod, self.remote_port)
-            _pump(conn, remote)
-        except Exception as exc:  # the client sees the connection closed, as with kubectl
-            with self._lock:
-                self.failures += 1
-                self.last_error = f"{type(exc).__name__}: {exc}"
+            stream = self._connect(conn)
+            if stream is not None:
+                remote, close_stream = stream
+                _pump(conn, remote)
         finally:
             if close_stream is not None:
                 with contextlib.suppress(Exception):
                     close_stream()
             with self._lock:
-                self._open.discard(conn)
+                self._open.pop(conn, None)
             with contextlib.suppress(OSError):
                 conn.close()
+
+    def _connect(self, conn: socket.socket) -> tuple[Any, Callable[[], None]] | None:
+        """A stream to a Ready pod, retried with backoff for at most `reconnect_s`.
+
+        None when there is none in time (a failure: the client sees the connection closed, as
+        with kubectl) or the component is stopped on purpose (not a failure).
+        """
+        deadline = time.monotonic() + self._reconnect_s
+        delay = FIRST_RETRY_S
+        retried = False
+        while True:
+            try:
+                pod = self._resolve_pod(max(deadline - time.monotonic(), 0.0))
+                remote, close_stream = self._open_stream(pod, self.remote_port)
+                break
+            except Unavailable:
+                return None
+            except Exception as exc:
+                with self._lock:
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                if time.monotonic() + delay > deadline or self._stopping.wait(delay):
+                    with self._lock:
+                        self.failures += 1
+                    return None
+                retried = True
+                delay = min(delay * 2, MAX_RETRY_S)
+        with self._lock:
+            if retried or (self._last_pod and pod != self._last_pod):
+                self.reconnects += 1
+            self._last_pod = pod
+            self._open[conn] = pod
+        return remote, close_stream
+
+    def pod_gone(self, pod: str) -> None:
+        """Break the connections forwarded to `pod` (it is being deleted or has gone)."""
+        with self._lock:
+            doomed = [conn for conn, target in self._open.items() if target == pod]
+        _shut(doomed)
 
     def drop_connections(self) -> None:
         """Break every forwarded connection, as a dying pod does (clients then reconnect).
@@ -141,12 +218,11 @@ class PortForward:
         """
         with self._lock:
             open_connections = list(self._open)
-        for conn in open_connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
+        _shut(open_connections)
 
     def stop(self) -> None:
         """Close the listener and every forwarded connection."""
+        self._stopping.set()
         listener, self._listener = self._listener, None
         if listener is not None:
             with contextlib.suppress(OSError):
@@ -156,3 +232,9 @@ class PortForward:
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
+
+
+def _shut(connections: list[socket.socket]) -> None:
+    for conn in connections:
+        with contextlib.suppress(OSError):
+            conn.shutdown(socket.SHUT_RDWR)
