@@ -1,12 +1,17 @@
 """Time from Ctrl-C (SIGINT) or SIGTERM to the exit of `pytest --sandbox` on the local backend.
 
-    python benchmarks/bench_interrupt.py [--runs N] [--signal INT|TERM]
+    python benchmarks/bench_interrupt.py [--runs N] [--signal INT|TERM] [--kwok]
 
 Two moments, the repository's whole stack (PostgreSQL, Redis, S3, four services) each time:
   deploy  the signal 0.2 s after every component's process has started (deploy is waiting)
   tests   the signal while a test sleeps (the sandbox is up and seeded)
 Each run checks that the contract says `interrupted` and that the run directory is gone.
 Prints each run and the median/min/max of each moment; target: at most 1 s.
+
+--kwok: the Kubernetes backend on the kwok cluster of scripts/kwok-cluster.sh instead (its own
+cluster name, brought up and taken down here): kwok marks the pods Ready but nothing answers
+behind their port-forwards, so deploy is probing them when the signal comes 1 s after every pod
+is Ready; each run checks `interrupted` and that the namespace is being deleted.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY_TARGET = "tests/integration/test_query_api.py::TestQueryAPICompanies"
@@ -110,6 +116,60 @@ def one_run(moment: str, sig: signal.Signals, base: Path) -> float:
     return seconds
 
 
+def kwok_run(sig: signal.Signals, kubeconfig: Path, core: Any) -> float:
+    """One interrupted Kubernetes deploy on kwok."""
+    from pytest_stonks_sandbox._backends.kubernetes import manifests
+    from pytest_stonks_sandbox._backends.kubernetes.cluster import component_of, is_ready
+    from pytest_stonks_sandbox._settings.project import load_project
+
+    namespace = f"stonks-inttest-bi{os.urandom(3).hex()}"
+    results = kubeconfig.parent / f"{namespace}.json"
+    env = {**_environ(), "KUBECONFIG": str(kubeconfig)}
+    command = [
+        sys.executable, "-m", "pytest", "--sandbox", "--sandbox-backend=kubernetes",
+        "--image-tag=kwok", f"--namespace={namespace}", f"--results={results}",
+        "--sandbox-timeout=120", "-p", "no:cacheprovider", "tests/integration/test_registry_api.py",
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        preexec_fn=_default_sigint,
+    )  # fmt: skip
+    components = set(manifests.components(load_project(ROOT)))
+
+    def all_ready() -> Path | None:
+        pods = core.list_namespaced_pod(namespace).items
+        return kubeconfig if components <= {component_of(p) for p in pods if is_ready(p)} else None
+
+    _wait(proc, all_ready, timeout=60)
+    time.sleep(1.0)  # deploy is probing the components through their forwards
+    return _interrupt(proc, sig, results)
+
+
+def kwok(runs: int, sig: signal.Signals) -> list[float]:
+    """`runs` interrupted deploys on a kwok cluster brought up (and down) here."""
+    from kubernetes import client, config
+
+    work = Path(tempfile.mkdtemp(prefix="stonks-bench-interrupt-kwok-"))
+    kubeconfig = work / "kubeconfig"
+    env = {**os.environ, "STONKS_KWOK_CLUSTER": "stonks-bench-int"}
+    env["STONKS_KWOK_KUBECONFIG"] = str(kubeconfig)
+    script = str(ROOT / "scripts" / "kwok-cluster.sh")
+    subprocess.run([script, "build"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run([script, "up"], check=True, env=env, stdout=subprocess.DEVNULL)
+    try:
+        api = config.new_client_from_config(config_file=str(kubeconfig))
+        core = client.CoreV1Api(api)
+        values = []
+        for index in range(runs):
+            values.append(kwok_run(sig, kubeconfig, core))
+            print(f"run {index + 1}: {sig.name} during deploy on kwok to exit: {values[-1]:.2f} s")
+        api.close()
+    finally:
+        subprocess.run([script, "down"], check=True, env=env, stdout=subprocess.DEVNULL)
+        shutil.rmtree(work, ignore_errors=True)
+    return values
+
+
 def _services() -> list[str]:
     from pytest_stonks_sandbox._settings.project import load_project
 
@@ -120,8 +180,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--signal", choices=("INT", "TERM"), default="INT")
+    parser.add_argument("--kwok", action="store_true", help="the Kubernetes backend on kwok")
     args = parser.parse_args()
     sig = signal.Signals[f"SIG{args.signal}"]
+    if args.kwok:
+        values = kwok(args.runs, sig)
+        print(
+            f"{sig.name} during deploy on kwok to exit: median {statistics.median(values):.2f} s  "
+            f"min {min(values):.2f} s  max {max(values):.2f} s"
+        )
+        return
     work = Path(tempfile.gettempdir()) / "stonks-sandbox-bench-interrupt"
     base = work / "runs"
     base.mkdir(mode=0o755, parents=True, exist_ok=True)

@@ -240,6 +240,26 @@ def test_stop_and_start_fault_scale_the_component(
         time.sleep(0.5)
 
 
+def _read_response(sock: socket.socket) -> bytes:
+    """One whole HTTP/1.1 response (head and Content-Length body), however it is split."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        assert chunk, f"the connection closed inside the response head: {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        chunk = sock.recv(4096)
+        assert chunk, "the connection closed inside the response body"
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 def test_a_pod_deleted_behind_the_runs_back_is_followed_on_the_same_local_port(
     kwok_cluster: Cluster, project: ProjectConfig, running: tuple[KubernetesBackend, LocalKubelet]
 ) -> None:
@@ -255,7 +275,7 @@ def test_a_pod_deleted_behind_the_runs_back_is_followed_on_the_same_local_port(
     held = socket.create_connection(("127.0.0.1", port), timeout=10)
     try:
         held.sendall(f"GET {path} HTTP/1.1\r\nHost: sandbox\r\n\r\n".encode())
-        assert held.recv(4096).startswith(b"HTTP/1.1 200")
+        assert _read_response(held).startswith(b"HTTP/1.1 200")
         client.CoreV1Api(kwok_cluster.api).delete_namespaced_pod(
             old_pod, backend.namespace, grace_period_seconds=0
         )
