@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Protocol
 
 import psutil
 
@@ -37,6 +38,17 @@ def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     return " | ".join(tail)
 
 
+class ProcessHandle(Protocol):
+    """What a component needs of its process: `subprocess.Popen`, or a forked service."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
 class ManagedProcess:
     """One server process of a run. Subclasses implement `argv` and `is_ready`."""
 
@@ -50,7 +62,7 @@ class ManagedProcess:
     def __init__(self, run: RunDir, timeout_s: float) -> None:
         self.run = run
         self.timeout_s = timeout_s
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: ProcessHandle | None = None
         self.ready_s: float | None = None
         self.stopped_on_purpose = False
         self._prepared = False
@@ -131,8 +143,9 @@ class ManagedProcess:
         deadline = started + self.timeout_s
         delay = 0.005
         while True:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise self._exited_error(self.proc.returncode)
+            code = self.proc.poll() if self.proc is not None else None
+            if code is not None:
+                raise self._exited_error(code)
             try:
                 if self.is_ready():
                     break
