@@ -122,9 +122,7 @@ class LocalBackend:
         endpoints = Endpoints.from_dict(state["endpoints"])
         backend._build(dict(state["ports"]), Credentials.of(endpoints))
         for component in backend.components:
-            pid = backend.run.recorded_pid(component.name)
-            if pid is not None:
-                component.adopt(pid)
+            component.adopt_recorded()
         return backend
 
     def _build(self, ports: Mapping[str, int], credentials: Credentials) -> None:
@@ -269,7 +267,9 @@ class LocalBackend:
         return {c.name: round(c.ready_s, 4) for c in self.components if c.ready_s is not None}
 
     def memory(self) -> Mapping[str, int]:
-        return {c.name: process_tree_pss(c.pid) for c in self.components if c.pid is not None}
+        return {
+            c.name: sum(process_tree_pss(pid) for pid in c.pids) for c in self.components if c.pids
+        }
 
     def memory_measures(self) -> Mapping[str, MemoryMeasure]:
         return {c.name: PROCESS_PSS for c in self.components}

@@ -104,6 +104,21 @@ class ManagedProcess:
     def pid(self) -> int | None:
         return self.proc.pid if self.proc else self._adopted
 
+    @property
+    def pids(self) -> list[int]:
+        """Every process of the component (one here; a component of several says so)."""
+        return [self.pid] if self.pid is not None else []
+
+    def record(self, pid: int) -> None:
+        """Record the process for sweeping a killed run (and for a kept sandbox's next run)."""
+        self.run.record_process(self.name, pid)
+
+    def adopt_recorded(self) -> None:
+        """Adopt the process recorded for this component, if it still runs."""
+        pid = self.run.recorded_pid(self.name)
+        if pid is not None:
+            self.adopt(pid)
+
     def adopt(self, pid: int) -> None:
         """Take over the running process of a kept sandbox: stop ends it, start replaces it."""
         self._adopted = pid
@@ -135,7 +150,7 @@ class ManagedProcess:
                 raise ProvisionError(
                     self.name, f"could not be started ({exc}).", "check the binary and its path."
                 ) from exc
-        self.run.record_process(self.name, self.proc.pid)
+        self.record(self.proc.pid)
         self.stopped_on_purpose = False
 
     def wait_ready(self, started: float) -> None:

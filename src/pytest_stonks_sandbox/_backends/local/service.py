@@ -37,7 +37,12 @@ class ServiceProcess(ManagedProcess):
         self.launcher = launcher if spec.app else None
         self.values = {**placeholders, "port": str(port), "python": sys.executable}
         where = f"[tool.stonks-sandbox.services.{spec.name}]"
-        self._argv = [render(part, self.values, where) for part in spec.command]
+        command = spec.command or (
+            # `app` without a launcher (a caller that runs one service by itself): its own uvicorn
+            "{python}", "-m", "uvicorn", spec.app, "--host", "127.0.0.1", "--port", "{port}",
+            "--no-access-log",
+        )  # fmt: skip
+        self._argv = [render(part, self.values, where) for part in command]
         env = render_table(shared_env, self.values, where)
         env.update(render_table(spec.env, self.values, where))
         env[spec.port_env] = str(port)
@@ -64,7 +69,7 @@ class ServiceProcess(ManagedProcess):
             self.name, self.spec.app, self.port, self._env, self.spec.cwd, self.log_path,
             self.workers, self.timeout_s,
         )  # fmt: skip
-        self.run.record_process(self.name, self.proc.pid)
+        self.record(self.proc.pid)
         self.stopped_on_purpose = False
 
     def _exited_error(self, code: int) -> ProvisionError:
