@@ -4,6 +4,7 @@ after teardown, a signal or kill -9 of pytest."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -192,3 +193,34 @@ def test_app_and_preload_are_read(tmp_path: Path) -> None:
     assert parse_project({}, root=tmp_path).preload == ("uvicorn",)
     with pytest.raises(ConfigError, match="'preload' must be a list of module names"):
         parse_project({"preload": ["not a module"]}, root=tmp_path)
+
+
+KEPT_RESTART = """
+async def test_restart_on_the_kept_sandbox(sandbox_faults, sandbox_client):
+    sandbox_faults.restart("items")
+    async with sandbox_client("items") as client:
+        assert (await client.get("/health")).status_code == 200
+"""
+
+
+def test_kept_sandbox_keeps_its_forked_services_across_runs(inner: Inner) -> None:
+    inner.configure(service=APP)
+    inner.tests(test_inner="def test_uses(sandbox):\n    pass\n")
+    kept = inner.run("--sandbox", "--keep", "always")
+    kept.assert_outcomes(passed=1)
+    state_file = inner.path / ".stonks-sandbox" / "state.json"
+    run_dir = Path(json.loads(state_file.read_text())["run_dir"])
+    first = _pid_records(run_dir)
+    assert alive(first[SERVICE])  # the launcher was told to outlive the run
+
+    inner.tests(test_inner=KEPT_RESTART)
+    reused = inner.run("--sandbox-reuse", str(state_file))
+    reused.assert_outcomes(passed=1)
+    after = _pid_records(run_dir)
+    assert after[SERVICE]["pid"] != first[SERVICE]["pid"]
+    assert alive(after[SERVICE])  # forked again, and still up after the attaching run ended
+
+    assert inner.run("--sandbox-gc").ret == 0
+    records = {**first, **after}
+    assert _wait_gone(records, list(records), timeout_s=3.0) == []
+    inner.assert_clean()

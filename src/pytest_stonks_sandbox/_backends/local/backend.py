@@ -123,6 +123,8 @@ class LocalBackend:
         backend._build(dict(state["ports"]), Credentials.of(endpoints))
         for component in backend.components:
             component.adopt_recorded()
+        if backend.launcher is not None:
+            backend.launcher.detached = True  # a service it forks again stays with the sandbox
         return backend
 
     def _build(self, ports: Mapping[str, int], credentials: Credentials) -> None:

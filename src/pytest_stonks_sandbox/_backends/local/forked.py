@@ -80,6 +80,8 @@ class Launcher:
         self.preload = preload
         self.paths = paths
         self.proc: subprocess.Popen[bytes] | None = None
+        # A kept sandbox's services outlive the run: its launchers start detached.
+        self.detached = False
         self._lock = threading.Lock()
         self._ids = 0
         self._replies: dict[int, dict[str, Any]] = {}
@@ -113,6 +115,8 @@ class Launcher:
             threading.Thread(
                 target=self._read, args=(self.proc.stdout,), name="stonks-launcher", daemon=True
             ).start()
+            if self.detached:
+                self._write({"op": "detach"})
 
     def fork(
         self,
@@ -149,6 +153,7 @@ class Launcher:
     def detach(self) -> None:
         """The sandbox is kept: the launcher outlives this process (until its last child)."""
         with self._lock:
+            self.detached = True
             if self.proc is not None and not self.gone:
                 self._write({"op": "detach"})
 
