@@ -179,7 +179,10 @@ class Launcher:
 
     def _read(self, stream: IO[bytes]) -> None:
         for line in stream:
-            message = json.loads(line)
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue  # not the launcher's (it keeps its replies apart; be safe anyway)
             with self._changed:
                 op = message.get("op")
                 if op == "ready":

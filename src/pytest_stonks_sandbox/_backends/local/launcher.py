@@ -38,13 +38,16 @@ from collections.abc import Mapping
 from typing import Any
 
 PR_SET_PDEATHSIG = 1
+# The replies go to the stdout the backend gave; fd 1 itself then points at the log, so that
+# whatever an imported module prints cannot break the protocol.
+_replies = 1
 #: A child's exit code when its app cannot be imported (the backend names the `app` key).
 APP_LOAD_FAILED = 3
 
 
 def _send(message: Mapping[str, Any]) -> None:
     with contextlib.suppress(OSError):  # the backend is gone (a detached launcher)
-        os.write(1, (json.dumps(message) + "\n").encode())
+        os.write(_replies, (json.dumps(message) + "\n").encode())
 
 
 def preload(modules: list[str], paths: list[str]) -> dict[str, str]:
@@ -200,6 +203,9 @@ class Launcher:
 
 
 def main(argv: list[str]) -> None:
+    global _replies
+    _replies = os.dup(1)
+    os.dup2(2, 1)
     settings = json.loads(argv[0]) if argv else {}
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)

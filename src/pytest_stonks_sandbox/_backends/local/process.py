@@ -174,7 +174,7 @@ class ManagedProcess:
                     f"see {self.log_path}; raise --sandbox-timeout if the machine is slow.",
                 )
             self.workers.sleep(delay)
-            delay = min(delay * 1.5, 0.05)
+            delay = min(delay * 1.5, 0.01)
         self.ready_s = time.monotonic() - started
 
     def start(self) -> None:

@@ -103,7 +103,7 @@ class ServiceProcess(ManagedProcess):
                 status = 0
             if status == 200:
                 return
-            self.workers.sleep(0.02)
+            self.workers.sleep(0.01)
         raise ReadinessError(
             self.name,
             f"answered {self.spec.health} but {self.spec.ready} still returned {status} after "
