@@ -47,7 +47,7 @@ def main() -> None:
     endpoints = backend.start()
     try:
         seed(endpoints, project)
-        routes = fetch_route_templates(endpoints)
+        routes = fetch_route_templates(endpoints.services)
         base_url = endpoints.service_url(manifest.service)
         browser = find_browser(args.browser)
         pages = [p for p in manifest.pages if args.with_details or p.detail_of is None]

@@ -1,8 +1,8 @@
-"""The services' route templates, read from their /openapi.json in the background.
+"""The services' route templates, read from their /openapi.json when first needed.
 
-A service builds its OpenAPI document on the first request (about 0.1 s of CPU each), so the
-fetch starts once the sandbox is up, all services at once, and is awaited only where templates
-are used (the first timed client, the page checks, a kept sandbox's state), not before seeding.
+A service builds its OpenAPI document on the first request (about 0.1 s of CPU each), so nothing
+is fetched before a timed client of that service is made; the page checks and a kept sandbox's
+state read them all (fetched at once). A run that never calls a service never pays for it.
 """
 
 from __future__ import annotations
@@ -24,36 +24,41 @@ def fetch_one(url: str) -> RouteTemplates | None:
         return None
 
 
-def fetch_route_templates(endpoints: Endpoints) -> dict[str, RouteTemplates]:
-    """Each service's route templates (services without /openapi.json are left out)."""
-    services = endpoints.services
+def fetch_route_templates(services: Mapping[str, str]) -> dict[str, RouteTemplates]:
+    """Each service's route templates, by name from its base URL, all at once (services
+    without /openapi.json are left out)."""
     with ThreadPoolExecutor(max_workers=max(len(services), 1)) as pool:
         fetched = dict(zip(services, pool.map(fetch_one, services.values()), strict=True))
     return {name: templates for name, templates in fetched.items() if templates is not None}
 
 
 class RouteFetch(Mapping[str, RouteTemplates]):
-    """`fetch_route_templates` on a thread of its own; reading it waits for the result."""
+    """Route templates by service, each fetched once on first access (thread-safe)."""
 
     def __init__(self, endpoints: Endpoints) -> None:
-        self._templates: dict[str, RouteTemplates] = {}
-        self._thread = threading.Thread(
-            target=self._fetch, args=(endpoints,), name="stonks-routes", daemon=True
-        )
-        self._thread.start()
+        self._urls = dict(endpoints.services)
+        self._fetched: dict[str, RouteTemplates | None] = {}
+        self._lock = threading.Lock()
 
-    def _fetch(self, endpoints: Endpoints) -> None:
-        self._templates = fetch_route_templates(endpoints)
-
-    def _result(self) -> dict[str, RouteTemplates]:
-        self._thread.join()
-        return self._templates
+    def _all(self) -> dict[str, RouteTemplates]:
+        with self._lock:
+            missing = {name: url for name, url in self._urls.items() if name not in self._fetched}
+            if missing:
+                found = fetch_route_templates(missing)
+                self._fetched.update({name: found.get(name) for name in missing})
+            return {name: t for name, t in self._fetched.items() if t is not None}
 
     def __getitem__(self, service: str) -> RouteTemplates:
-        return self._result()[service]
+        with self._lock:
+            if service not in self._fetched and service in self._urls:
+                self._fetched[service] = fetch_one(self._urls[service])
+            templates = self._fetched.get(service)
+        if templates is None:
+            raise KeyError(service)
+        return templates
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._result())
+        return iter(self._all())
 
     def __len__(self) -> int:
-        return len(self._result())
+        return len(self._all())
