@@ -20,7 +20,7 @@ from pytest_stonks_sandbox._measure.histograms import LatencyRecorder
 from pytest_stonks_sandbox._pages.browser import find_browser
 from pytest_stonks_sandbox._pages.checker import DEFAULT_CONCURRENCY, PageChecker
 from pytest_stonks_sandbox._plugin.pages import read_manifest
-from pytest_stonks_sandbox._plugin.session import fetch_route_templates
+from pytest_stonks_sandbox._plugin.routefetch import fetch_route_templates
 from pytest_stonks_sandbox._seeding.seeder import seed
 from pytest_stonks_sandbox._settings.config import new_run_id
 from pytest_stonks_sandbox._settings.project import load_project
@@ -47,7 +47,7 @@ def main() -> None:
     endpoints = backend.start()
     try:
         seed(endpoints, project)
-        routes = fetch_route_templates(endpoints)
+        routes = fetch_route_templates(endpoints.services)
         base_url = endpoints.service_url(manifest.service)
         browser = find_browser(args.browser)
         pages = [p for p in manifest.pages if args.with_details or p.detail_of is None]

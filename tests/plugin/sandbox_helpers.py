@@ -175,13 +175,7 @@ class Inner:
                 "STONKS_REDIS_URL": "{redis_url}",
                 "STONKS_API_KEY": "{api_key}",
             },
-            "services": {
-                SERVICE: {
-                    "command": ["{python}", str(self.path / "app" / "service.py")],
-                    "client": "items_client",
-                    **(service or {}),
-                }
-            },
+            "services": {SERVICE: self._service(service or {})},
         }
         if ports:
             table["ports"] = dict(ports)
@@ -198,6 +192,14 @@ class Inner:
         lines = _toml_table("tool.pytest.ini_options", pytest_ini)
         lines += _toml_table("tool.stonks-sandbox", table)
         (self.path / "pyproject.toml").write_text("\n".join(lines), encoding="utf-8")
+
+    def _service(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        """The tiny app's service table; `app` in the overrides replaces its `command`."""
+        table = {"command": ["{python}", str(self.path / "app" / "service.py")],
+                 "client": "items_client", **overrides}  # fmt: skip
+        if "app" in overrides:
+            del table["command"]
+        return table
 
     def tests(self, **files: str) -> None:
         self.pytester.makepyfile(**files)

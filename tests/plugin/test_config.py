@@ -257,7 +257,7 @@ def test_parse_project_resolves_paths_and_services(tmp_path: Path) -> None:
         ({"migrations": 3}, "'migrations' must be a path string."),
         ({"services": ["api"]}, "'services' must be a table of tables."),
         ({"services": {"api": "run"}}, "service 'api' must be a table."),
-        ({"services": {"api": {}}}, "service 'api' needs 'command', a non-empty list of strings."),
+        ({"services": {"api": {}}}, "service 'api' needs exactly one of 'command' and 'app'"),
         ({"services": {"api": {"command": []}}}, "service 'api' needs 'command'"),
         ({"services": {"postgres": GOOD_SERVICE}}, "'postgres' is an infrastructure component"),
         ({"buckets": "b1"}, "'buckets' must be a list of bucket names."),

@@ -64,10 +64,11 @@ def test_closed_to_other_users(sandbox):
 
 def test_the_object_store_answers_only_through_s3(sandbox, s3):
     # Its filer's own HTTP port (loopback, open to every local user) must not serve the object.
-    pid = json.loads(pathlib.Path(sandbox.run_dir, "pids", "s3.json").read_text())["pid"]
+    record = json.loads(pathlib.Path(sandbox.run_dir, "pids", "s3.json").read_text())
+    pid = next(part["pid"] for part in record["parts"] if part["part"] == "filer")
     flags = dict(a.lstrip("-").split("=", 1) for a in psutil.Process(pid).cmdline() if "=" in a)
     assert s3.get_object(Bucket="items-bucket", Key="docs/hello.txt")["Body"].read()
-    url = f"http://127.0.0.1:{{flags['filer.port']}}/buckets/items-bucket/docs/hello.txt"
+    url = f"http://127.0.0.1:{{flags['port']}}/buckets/items-bucket/docs/hello.txt"
     try:
         answer = urllib.request.urlopen(url, timeout=10)
         raise AssertionError(f"the filer served the object: {{answer.status}}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -11,7 +11,6 @@ import pytest
 from pytest_stonks_sandbox._backends.attach import read_state
 from pytest_stonks_sandbox._backends.base import Backend, forward_counters
 from pytest_stonks_sandbox._backends.factory import make_backend
-from pytest_stonks_sandbox._backends.probes import http_json
 from pytest_stonks_sandbox._contract.builder import (
     EXIT_FAILED,
     EXIT_INFRA,
@@ -28,6 +27,7 @@ from pytest_stonks_sandbox._measure.routes import RouteTemplates
 from pytest_stonks_sandbox._measure.stages import StageClock
 from pytest_stonks_sandbox._plugin.record import RunRecord
 from pytest_stonks_sandbox._plugin.reuse import kept_state, plan_attach, record_seed
+from pytest_stonks_sandbox._plugin.routefetch import RouteFetch
 from pytest_stonks_sandbox._plugin.signals import Caught, deferred_interrupts
 from pytest_stonks_sandbox._plugin.tally import SANDBOX_PROPERTY, add_report
 from pytest_stonks_sandbox._plugin.verdict import judge, read_baseline
@@ -97,7 +97,7 @@ class SandboxSession:
         self.record = RunRecord()
         self.backend: Backend | None = None
         self.sandbox: Sandbox | None = None
-        self.routes: dict[str, RouteTemplates] = {}
+        self.routes: Mapping[str, RouteTemplates] = {}
         self.test_lock: Path | None = controller.test_lock if controller else None
         self.document: dict[str, Any] | None = None
         self.html_note: str | None = None  # the terminal's line about the HTML report
@@ -118,7 +118,7 @@ class SandboxSession:
             return self.sandbox
         if self.controller is not None:
             self.sandbox = self.controller.sandbox
-            self.routes = fetch_route_templates(self.sandbox.endpoints)
+            self.routes = RouteFetch(self.sandbox.endpoints)
             return self.sandbox
         self.backend = backend = make_backend(self.cfg)
         self.progress(f"deploy: {backend.name} backend, run {self.cfg.run_id} ...")
@@ -159,7 +159,7 @@ class SandboxSession:
             seed_rows=seed_rows,
         )
         cached = plan.routes if plan is not None else {}
-        self.routes = dict(cached) if cached else fetch_route_templates(endpoints)
+        self.routes = dict(cached) if cached else RouteFetch(endpoints)
         self.record.memory = MemorySampler(
             backend.memory, self.cfg.memory_interval_s, backend.memory_measures
         )
@@ -399,15 +399,3 @@ class SandboxSession:
         notes = [self.html_note] if self.html_note else []
         for line in summary_lines(self.document, str(self.cfg.results_path), notes):
             terminalreporter.write_line(line)
-
-
-def fetch_route_templates(endpoints: Endpoints) -> dict[str, RouteTemplates]:
-    """Each service's route templates from its /openapi.json (skipped when it has none)."""
-    templates = {}
-    for name, url in endpoints.services.items():
-        try:
-            document = http_json(f"{url}/openapi.json")
-        except (OSError, ValueError):
-            continue
-        templates[name] = RouteTemplates.from_openapi(document)
-    return templates

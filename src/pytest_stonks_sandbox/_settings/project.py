@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import runpy
 import tomllib
 from collections.abc import Mapping
@@ -15,15 +16,25 @@ from pytest_stonks_sandbox._settings.options import TABLE_KEYS
 
 TABLE = "tool.stonks-sandbox"
 INFRA_COMPONENTS = ("postgres", "redis", "s3")
+_DOTTED = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
+APP_SPEC = re.compile(rf"{_DOTTED}:{_DOTTED}")
+MODULE_NAME = re.compile(_DOTTED)
+#: What the launcher imports before forking `app` services, unless `preload` says otherwise.
+DEFAULT_PRELOAD = ("uvicorn",)
 
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """One application service: how to run it locally and how to check it."""
+    """One application service: how to run it locally and how to check it.
+
+    Exactly one of `command` (a process of its own) and `app` ("module:attr", an ASGI app
+    forked from the preloading launcher and served by uvicorn) is set.
+    """
 
     name: str
     command: tuple[str, ...]
     cwd: Path
+    app: str = ""
     port_env: str = "PORT"
     health: str = "/health"
     ready: str = "/ready"
@@ -64,6 +75,7 @@ class ProjectConfig:
     k8s_manifests: Path | None = None
     pages: Path | None = None
     services: tuple[ServiceSpec, ...] = ()
+    preload: tuple[str, ...] = DEFAULT_PRELOAD
     service_env: Mapping[str, str] = field(default_factory=dict)
     binaries: Mapping[str, str] = field(default_factory=dict)
     ports: Mapping[str, int] = field(default_factory=dict)
@@ -141,6 +153,7 @@ def parse_project(table: Mapping[str, Any], root: Path, source: str = TABLE) -> 
         k8s_manifests=path_of("k8s_manifests"),
         pages=path_of("pages"),
         services=services,
+        preload=_parse_preload(table.get("preload", list(DEFAULT_PRELOAD)), where),
         service_env=_string_table(table.get("service-env", {}), "service-env", where),
         binaries=_string_table(table.get("binaries", {}), "binaries", where),
         ports=dict(ports),
@@ -185,21 +198,56 @@ def _gate_threshold(table: Any, where: str) -> float:
     return float(threshold)
 
 
-def _parse_service(name: str, spec: Any, root: Path, where: str) -> ServiceSpec:
-    if not isinstance(spec, dict):
-        raise ConfigError(where, f"service '{name}' must be a table.", "see docs/architecture.md.")
-    command = spec.get("command")
+def _parse_preload(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(m, str) and MODULE_NAME.fullmatch(m) for m in value
+    ):
+        raise ConfigError(
+            where, "'preload' must be a list of module names.",
+            'preload = ["uvicorn", "fastapi", "pkg.common"]',
+        )  # fmt: skip
+    return tuple(value)
+
+
+def _parse_command(name: str, spec: Mapping[str, Any], where: str) -> tuple[tuple[str, ...], str]:
+    """The service's `command` or its `app`: exactly one of them, well formed."""
+    command, app = spec.get("command"), spec.get("app")
+    example_command = '["{python}", "-m", "uvicorn", "pkg.app:app", "--port", "{port}"]'
+    if (command is None) == (app is None):
+        raise ConfigError(
+            where,
+            f"service '{name}' needs exactly one of 'command' and 'app' "
+            f"({'both are' if command is not None else 'neither is'} set).",
+            f'app = "pkg.app:app" (forked from the preloading launcher) or '
+            f"command = {example_command}",
+        )
+    if app is not None:
+        if not isinstance(app, str) or not APP_SPEC.fullmatch(app):
+            raise ConfigError(
+                where,
+                f"service '{name}' has app = {app!r}: it must be \"module:attribute\".",
+                'app = "pkg.app:app"',
+            )
+        return (), app
     if not isinstance(command, list) or not command or not all(isinstance(c, str) for c in command):
         raise ConfigError(
             where,
             f"service '{name}' needs 'command', a non-empty list of strings.",
-            'command = ["{python}", "-m", "uvicorn", "pkg.app:app", "--port", "{port}"]',
+            f"command = {example_command}",
         )
+    return tuple(command), ""
+
+
+def _parse_service(name: str, spec: Any, root: Path, where: str) -> ServiceSpec:
+    if not isinstance(spec, dict):
+        raise ConfigError(where, f"service '{name}' must be a table.", "see docs/architecture.md.")
     if name in INFRA_COMPONENTS:
         raise ConfigError(where, f"'{name}' is an infrastructure component name.", "rename it.")
+    command, app = _parse_command(name, spec, where)
     return ServiceSpec(
         name=name,
-        command=tuple(command),
+        command=command,
+        app=app,
         cwd=(root / str(spec.get("cwd", "."))).resolve(),
         port_env=str(spec.get("port_env", "PORT")),
         health=str(spec.get("health", "/health")),

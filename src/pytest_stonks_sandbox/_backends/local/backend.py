@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pytest_stonks_sandbox._backends.base import FAULT_ACTIONS
 from pytest_stonks_sandbox._backends.evidence import EvidenceFile, log_files
 from pytest_stonks_sandbox._backends.local import binaries
+from pytest_stonks_sandbox._backends.local.forked import Launcher
 from pytest_stonks_sandbox._backends.local.ports import ensure_port_free, free_ports
 from pytest_stonks_sandbox._backends.local.postgres import PostgresServer
 from pytest_stonks_sandbox._backends.local.process import ManagedProcess
@@ -69,6 +70,7 @@ class LocalBackend:
         self.timeout_s = timeout_s
         self.infra: list[ManagedProcess] = []
         self.services: list[ServiceProcess] = []
+        self.launcher: Launcher | None = None
         self.endpoints: Endpoints | None = None
         self.swept: list[str] = []
         self._secrets: list[str] = []
@@ -120,9 +122,9 @@ class LocalBackend:
         endpoints = Endpoints.from_dict(state["endpoints"])
         backend._build(dict(state["ports"]), Credentials.of(endpoints))
         for component in backend.components:
-            pid = backend.run.recorded_pid(component.name)
-            if pid is not None:
-                component.adopt(pid)
+            component.adopt_recorded()
+        if backend.launcher is not None:
+            backend.launcher.detached = True  # a service it forks again stays with the sandbox
         return backend
 
     def _build(self, ports: Mapping[str, int], credentials: Credentials) -> None:
@@ -157,6 +159,12 @@ class LocalBackend:
         )
         self._secrets = endpoints.secrets()
         placeholders = endpoints.placeholders()
+        forked = [spec for spec in self.project.services if spec.app]
+        self.launcher = (
+            Launcher(self.run, self.project.preload, tuple(dict.fromkeys(s.cwd for s in forked)))
+            if forked
+            else None
+        )
         self.services = [
             ServiceProcess(
                 self.run,
@@ -165,6 +173,7 @@ class LocalBackend:
                 ports[spec.name],
                 self.project.service_env,
                 placeholders,
+                self.launcher,
             )
             for spec in self.project.services
         ]
@@ -202,11 +211,19 @@ class LocalBackend:
         return result
 
     def _start_all(self) -> None:
-        """Infrastructure and services start together; services are awaited once infra is up."""
+        """Infrastructure and services start together; services are awaited once infra is up.
+
+        The launcher starts first and imports while the infrastructure starts; its services
+        are forked by workers of their own as soon as it is ready.
+        """
         started = time.monotonic()
+        if self.launcher is not None:
+            self.launcher.ensure_running()
         for service in self.services:
-            service.spawn()
-        self.workers.run([component.start for component in self.infra])
+            if not service.forked:
+                service.spawn()
+        forks = [service.spawn for service in self.services if service.forked]
+        self.workers.run([*(component.start for component in self.infra), *forks])
         self.workers.run([functools.partial(_await_service, s, started) for s in self.services])
 
     def stop(self, wait: bool = True) -> None:
@@ -216,8 +233,10 @@ class LocalBackend:
         self.workers.halt()
         errors: list[str] = []
         components = self.components
-        with ThreadPoolExecutor(max_workers=len(components) or 1) as pool:
+        with ThreadPoolExecutor(max_workers=len(components) + 1) as pool:
             stopping = [pool.submit(component.stop, discard=True) for component in components]
+            if self.launcher is not None:
+                stopping.append(pool.submit(self.launcher.stop))
             for future in stopping:
                 try:
                     future.result()
@@ -236,6 +255,8 @@ class LocalBackend:
 
     def keep(self) -> dict[str, Any]:
         self.run.mark_kept(True)
+        if self.launcher is not None:
+            self.launcher.detach()
         return {
             "backend": self.name,
             "run_dir": str(self.run.path),
@@ -248,7 +269,9 @@ class LocalBackend:
         return {c.name: round(c.ready_s, 4) for c in self.components if c.ready_s is not None}
 
     def memory(self) -> Mapping[str, int]:
-        return {c.name: process_tree_pss(c.pid) for c in self.components if c.pid is not None}
+        return {
+            c.name: sum(process_tree_pss(pid) for pid in c.pids) for c in self.components if c.pids
+        }
 
     def memory_measures(self) -> Mapping[str, MemoryMeasure]:
         return {c.name: PROCESS_PSS for c in self.components}

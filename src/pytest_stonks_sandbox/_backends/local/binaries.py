@@ -107,7 +107,7 @@ def redis_server(binaries: Mapping[str, str]) -> Path:
 
 
 def weed(binaries: Mapping[str, str]) -> Path:
-    """The SeaweedFS binary that serves S3 (`weed mini`)."""
+    """The SeaweedFS binary whose servers make the S3 store (`weed master|volume|filer|s3`)."""
     candidates = [*_on_path("weed"), _scripts_dir() / "weed", Path(sys.prefix) / "bin" / "weed"]
     return _first(
         "s3",

@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Protocol
 
 import psutil
 
@@ -37,6 +38,17 @@ def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     return " | ".join(tail)
 
 
+class ProcessHandle(Protocol):
+    """What a component needs of its process: `subprocess.Popen`, or a forked service."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
 class ManagedProcess:
     """One server process of a run. Subclasses implement `argv` and `is_ready`."""
 
@@ -50,7 +62,7 @@ class ManagedProcess:
     def __init__(self, run: RunDir, timeout_s: float) -> None:
         self.run = run
         self.timeout_s = timeout_s
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: ProcessHandle | None = None
         self.ready_s: float | None = None
         self.stopped_on_purpose = False
         self._prepared = False
@@ -92,6 +104,21 @@ class ManagedProcess:
     def pid(self) -> int | None:
         return self.proc.pid if self.proc else self._adopted
 
+    @property
+    def pids(self) -> list[int]:
+        """Every process of the component (one here; a component of several says so)."""
+        return [self.pid] if self.pid is not None else []
+
+    def record(self, pid: int) -> None:
+        """Record the process for sweeping a killed run (and for a kept sandbox's next run)."""
+        self.run.record_process(self.name, pid)
+
+    def adopt_recorded(self) -> None:
+        """Adopt the process recorded for this component, if it still runs."""
+        pid = self.run.recorded_pid(self.name)
+        if pid is not None:
+            self.adopt(pid)
+
     def adopt(self, pid: int) -> None:
         """Take over the running process of a kept sandbox: stop ends it, start replaces it."""
         self._adopted = pid
@@ -123,7 +150,7 @@ class ManagedProcess:
                 raise ProvisionError(
                     self.name, f"could not be started ({exc}).", "check the binary and its path."
                 ) from exc
-        self.run.record_process(self.name, self.proc.pid)
+        self.record(self.proc.pid)
         self.stopped_on_purpose = False
 
     def wait_ready(self, started: float) -> None:
@@ -131,8 +158,9 @@ class ManagedProcess:
         deadline = started + self.timeout_s
         delay = 0.005
         while True:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise self._exited_error(self.proc.returncode)
+            code = self.proc.poll() if self.proc is not None else None
+            if code is not None:
+                raise self._exited_error(code)
             try:
                 if self.is_ready():
                     break
@@ -146,7 +174,7 @@ class ManagedProcess:
                     f"see {self.log_path}; raise --sandbox-timeout if the machine is slow.",
                 )
             self.workers.sleep(delay)
-            delay = min(delay * 1.5, 0.05)
+            delay = min(delay * 1.5, 0.01)
         self.ready_s = time.monotonic() - started
 
     def start(self) -> None:

@@ -2,7 +2,8 @@
 
 Layout under the base directory (default /tmp/stonks-sandbox):
     <run_id>/run.json          owner pid + start time, created_at, ttl_s, kept
-    <run_id>/pids/<name>.json  pid + start time of every process the run started
+    <run_id>/pids/<name>.json  pid + start time of every process the run started (a component
+                               of several processes lists the others under "parts")
     _cache/                    reusable artefacts (e.g. an initdb template), never swept
 """
 
@@ -90,6 +91,23 @@ class RunDir:
     def record_process(self, name: str, pid: int) -> None:
         write_json(self.path / "pids" / f"{name}.json", {"pid": pid, "start": _start_time(pid)})
 
+    def record_part(self, name: str, part: str, pid: int) -> None:
+        """Add one more process of component `name` (recorded first) to its record."""
+        path = self.path / "pids" / f"{name}.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        parts = [p for p in data.get("parts", []) if p.get("part") != part]
+        data["parts"] = [*parts, {"part": part, "pid": pid, "start": _start_time(pid)}]
+        write_json(path, data)
+
+    def recorded_parts(self, name: str) -> dict[str, int]:
+        """The other processes of component `name` that still run, by part."""
+        try:
+            data = json.loads((self.path / "pids" / f"{name}.json").read_text(encoding="utf-8"))
+            parts = {str(p["part"]): (int(p["pid"]), float(p["start"])) for p in data["parts"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+        return {part: pid for part, (pid, start) in parts.items() if is_same_process(pid, start)}
+
     def recorded_pid(self, name: str) -> int | None:
         """The pid recorded for `name`, if that very process is still running."""
         try:
@@ -111,12 +129,14 @@ class RunDir:
         for record in sorted((self.path / "pids").glob("*.json")):
             try:
                 data = json.loads(record.read_text(encoding="utf-8"))
-                pid, start = int(data["pid"]), float(data["start"])
-            except (OSError, ValueError, KeyError, TypeError):
+                processes = [data, *data.get("parts", [])]
+                pids = [(int(p["pid"]), float(p["start"])) for p in processes]
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 continue
-            if is_same_process(pid, start):
-                kill_group(pid)
-                killed += 1
+            for pid, start in pids:
+                if is_same_process(pid, start):
+                    kill_group(pid)
+                    killed += 1
         return killed
 
     def remove(self) -> None:

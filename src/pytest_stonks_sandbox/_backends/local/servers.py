@@ -1,4 +1,5 @@
-"""Redis (or Valkey) and the S3 store (SeaweedFS `weed mini`) as local processes."""
+"""Redis (or Valkey) and the S3 store (SeaweedFS: master, volume, filer, S3 gateway) as local
+processes."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 from pytest_stonks_sandbox._backends.local.process import ManagedProcess
 from pytest_stonks_sandbox._backends.local.rundir import RunDir
 from pytest_stonks_sandbox._backends.local.weedsecurity import write_security
-from pytest_stonks_sandbox._backends.probes import http_status, redis_ping
+from pytest_stonks_sandbox._backends.probes import http_status, redis_ping, tcp_open
 from pytest_stonks_sandbox._core.errors import ProvisionError
 from pytest_stonks_sandbox._core.s3 import s3_client
 
@@ -27,8 +28,6 @@ WEED_PORT_FLAGS = (
     "filer.port.grpc",
     "s3.port",
     "s3.port.grpc",
-    "admin.port",
-    "admin.port.grpc",
 )
 
 
@@ -68,12 +67,55 @@ class RedisServer(ManagedProcess):
         return redis_ping("127.0.0.1", self.port, self.password)
 
 
+class WeedPart(ManagedProcess):
+    """One `weed` server of the store (master, volume, filer or S3 gateway). It is the store as
+    far as errors, its log and its pid record go: the master is recorded as the store, the
+    others as its parts."""
+
+    stop_signal = signal.SIGINT
+    stop_grace_s = 0.5  # throwaway data: do not wait for a slow shutdown
+
+    def __init__(self, store: S3Server, part: str, args: list[str], ports: tuple[int, int]):
+        super().__init__(store.run, store.timeout_s)
+        self.name = store.name
+        self.part = part
+        self.store = store
+        self.args = args
+        self.http_port, self.grpc_port = ports
+
+    def record(self, pid: int) -> None:
+        if self.part == "master":
+            super().record(pid)
+        else:
+            self.run.record_part(self.name, self.part, pid)
+
+    def argv(self) -> list[str]:
+        return [str(self.store.binary), f"-logdir={self.store.root / 'logs'}", *self.args]
+
+    def cwd(self) -> Path:
+        return self.store.root  # where weed reads security.toml
+
+    def env(self) -> dict[str, str]:
+        return self.store.env()
+
+    def is_ready(self) -> bool:
+        """Both its ports serve: an HTTP answer (any status) and a gRPC listener."""
+        http_status("127.0.0.1", self.http_port, "/")
+        return tcp_open("127.0.0.1", self.grpc_port)
+
+
 class S3Server(ManagedProcess):
-    """`weed mini`: every port explicit, loopback only, signatures checked with per-run keys."""
+    """The S3 store: SeaweedFS master, volume server, filer and S3 gateway, each a `weed`
+    process of its own, every port explicit, loopback only, signatures checked with per-run keys.
+
+    They start in dependency order, each as soon as the one before answers (polled in
+    milliseconds: `weed mini` polls its parts every 200 ms and waits 200 ms again for the first
+    write of each bucket). Each bucket's volume is grown while the filer and gateway start, so
+    the first write to it does not wait for a volume to be allocated. The component is the four
+    processes: `pids` are theirs, stop and crash detection cover all of them.
+    """
 
     name = "s3"
-    stop_signal = signal.SIGINT
-    stop_grace_s = 0.5  # throwaway data: do not wait for the volume server's slow shutdown
 
     def __init__(
         self,
@@ -92,13 +134,54 @@ class S3Server(ManagedProcess):
         self.secret_key = secret_key
         self.buckets = buckets
         self.root = run.path / "s3"
+        data = self.root / "data"
+        loopback = ["-ip=127.0.0.1", "-ip.bind=127.0.0.1"]
+        master = f"127.0.0.1:{ports['master.port']}.{ports['master.port.grpc']}"
+        filer = f"127.0.0.1:{ports['filer.port']}.{ports['filer.port.grpc']}"
+
+        def listen(part: str) -> list[str]:
+            return [f"-port={ports[f'{part}.port']}", f"-port.grpc={ports[f'{part}.port.grpc']}"]
+
+        self.master = WeedPart(self, "master", [
+            "master", *loopback, *listen("master"), f"-mdir={data / 'master'}", "-peers=none",
+            "-telemetry=false", "-volumeSizeLimitMB=64",
+        ], (ports["master.port"], ports["master.port.grpc"]))  # fmt: skip
+        self.volume = WeedPart(self, "volume", [
+            "volume", *loopback, *listen("volume"), f"-dir={data / 'volume'}", f"-master={master}",
+            "-max=0", "-preStopSeconds=0",
+        ], (ports["volume.port"], ports["volume.port.grpc"]))  # fmt: skip
+        self.filer = WeedPart(self, "filer", [
+            "filer", *loopback, *listen("filer"), f"-master={master}",
+            f"-defaultStoreDir={data / 'filer'}", f"-localSocket={self.root / 'filer.sock'}",
+        ], (ports["filer.port"], ports["filer.port.grpc"]))  # fmt: skip
+        self.gateway = WeedPart(self, "gateway", [
+            "s3", *loopback, *listen("s3"), f"-filer={filer}",
+            f"-config={self.root / 'identities.json'}", "-port.iceberg=0", "-port.lance=0",
+            f"-localSocket={self.root / 's3.sock'}",
+            f"-localFilerSocket={self.root / 'filer.sock'}",
+        ], (ports["s3.port"], ports["s3.port.grpc"]))  # fmt: skip
+        self.parts = (self.master, self.volume, self.filer, self.gateway)
 
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.ports['s3.port']}"
 
+    @property
+    def pid(self) -> int | None:
+        return self.master.pid
+
+    @property
+    def pids(self) -> list[int]:
+        return [part.pid for part in self.parts if part.pid is not None]
+
+    def adopt_recorded(self) -> None:
+        self.master.adopt_recorded()
+        for name, pid in self.run.recorded_parts(self.name).items():
+            next(part for part in self.parts if part.part == name).adopt(pid)
+        self._prepared = True
+
     def prepare(self) -> None:
-        for sub in ("data", "logs", "tmp"):
+        for sub in ("data/master", "data/volume", "data/filer", "logs", "tmp"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         identities = {
             "identities": [
@@ -114,37 +197,60 @@ class S3Server(ManagedProcess):
         os.chmod(config, 0o600)
         write_security(self.root)  # master, volume and filer closed to everyone but the store
 
-    def cwd(self) -> Path:
-        return self.root  # where weed reads security.toml
-
     def env(self) -> dict[str, str]:
-        return {**os.environ, "TMPDIR": str(self.root / "tmp"), "GOMEMLIMIT": "100MiB"}
+        # One volume per growth (as `weed mini` does): every bucket gets room of its own.
+        return {**os.environ, "TMPDIR": str(self.root / "tmp"), "GOMEMLIMIT": "100MiB",
+                "WEED_MASTER_VOLUME_GROWTH_COPY_1": "1"}  # fmt: skip
 
-    def argv(self) -> list[str]:
-        ports = [f"-{flag}={port}" for flag, port in self.ports.items()]
-        return [
-            str(self.binary),
-            f"-logdir={self.root / 'logs'}",
-            "mini",
-            f"-dir={self.root / 'data'}",
-            "-ip=127.0.0.1",
-            "-ip.bind=127.0.0.1",
-            *ports,
-            "-s3.port.iceberg=0",
-            "-s3.port.lance=0",
-            "-admin.ui=false",
-            "-webdav=false",
-            "-master.telemetry=false",
-            f"-s3.config={self.root / 'identities.json'}",
-            f"-filer.localSocket={self.root / 'filer.sock'}",
-            f"-s3.localSocket={self.root / 's3.sock'}",
-        ]
+    def _spawn(self) -> None:
+        for part in self.parts:
+            part.workers = self.workers
+        self.master.spawn()
+        self.stopped_on_purpose = False
 
-    def is_ready(self) -> bool:
-        return http_status("127.0.0.1", self.ports["s3.port"], "/") in (200, 403)
+    def wait_ready(self, started: float) -> None:
+        """Each part once the one it needs answers; the buckets' volumes grown meanwhile."""
+        self.master.wait_ready(started)
+        self.volume.spawn()
+        self.filer.spawn()
+        self.volume.wait_ready(started)
+        self._grow_volumes(started + self.timeout_s)
+        self.filer.wait_ready(started)
+        self.gateway.spawn()
+        self.gateway.wait_ready(started)
+        self.ready_s = time.monotonic() - started
+
+    def _grow_volumes(self, deadline: float) -> None:
+        """A volume for each bucket's collection, once the volume server has registered."""
+        for bucket in self.buckets:
+            path = f"/vol/grow?collection={bucket}&count=1"
+            while not self._grown(path):
+                if time.monotonic() > deadline:
+                    raise ProvisionError(
+                        "s3", f"no volume could be grown for bucket {bucket!r}.", "see the s3 log."
+                    )
+                self.workers.sleep(0.005)
+
+    def _grown(self, path: str) -> bool:
+        try:
+            return http_status("127.0.0.1", self.ports["master.port"], path) == 200
+        except OSError:
+            return False
+
+    def stop(self, discard: bool = False) -> None:
+        """Stop every part at once."""
+        self.stopped_on_purpose = True
+        with ThreadPoolExecutor(max_workers=len(self.parts)) as pool:
+            for future in [pool.submit(part.stop, discard) for part in self.parts]:
+                future.result()
+
+    def check_alive(self) -> None:
+        if not self.stopped_on_purpose:
+            for part in self.parts:
+                part.check_alive()
 
     def after_ready(self) -> None:
-        """Create the buckets, each ready for data (the store may need a moment at first)."""
+        """Create the buckets, each ready for data: a probe object is written and deleted."""
         client = s3_client(self.endpoint, self.access_key, self.secret_key)
         deadline = time.monotonic() + self.timeout_s
         with ThreadPoolExecutor(max_workers=max(len(self.buckets), 1)) as pool:
@@ -152,8 +258,7 @@ class S3Server(ManagedProcess):
                 future.result()
 
     def _create(self, client: Any, bucket: str, deadline: float) -> None:
-        """Create one bucket and write then delete a probe object: the first write to a bucket
-        makes the store allocate its volumes (~0.25 s), which belongs to provisioning."""
+        """Create one bucket and write then delete a probe object (true readiness: a PUT)."""
         probe = ".stonks-sandbox-probe"
         while True:
             try:
@@ -167,4 +272,4 @@ class S3Server(ManagedProcess):
                     raise ProvisionError(
                         "s3", f"bucket {bucket!r} could not be created: {exc}", "see the s3 log."
                     ) from exc
-            self.workers.sleep(0.05)
+            self.workers.sleep(0.01)

@@ -1,12 +1,12 @@
-"""The object store closed to other users of the machine: `security.toml` for `weed mini`.
+"""The object store closed to other users of the machine: `security.toml` for its `weed` servers.
 
 Only the S3 port checks credentials by itself; SeaweedFS's master, volume and filer also listen
 on loopback, where any local user could read or write objects through them. With this file in
 the server's working directory, every HTTP read and write of a volume or the filer needs a JWT
 signed with a per-run key, and every gRPC port needs a client certificate of a per-run CA (mutual
-TLS): the S3 gateway, inside the same process, has both; nobody else does. The keys, the CA and
-the certificate are made with `openssl` (EC P-256, about 30 ms) and are readable by their owner
-only.
+TLS): the store's own servers, all started in this file's directory, have both; nobody else
+does. The keys, the CA and the certificate are made with `openssl` (EC P-256, about 30 ms) and
+are readable by their owner only.
 """
 
 from __future__ import annotations
