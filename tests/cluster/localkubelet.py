@@ -311,6 +311,12 @@ class LocalKubelet:
         with self._cond:
             return self._pids({c: self._current(c) for c in self._ports})
 
+    def process_tree(self, component: str) -> list[int]:
+        """Every pid of the component's current pod (the S3 store is four processes)."""
+        with self._cond:
+            entry = self._current(component)
+            return list(entry.process.pids) if entry and entry.process else []
+
     def local_port(self, component: str) -> int:
         """The loopback port the component's process listens on (stable across restarts)."""
         with self._cond:

@@ -204,10 +204,11 @@ def test_pods_run_as_local_processes_on_loopback(
     )
     assert sorted(pids) == sorted(COMPONENTS)
     assert kwok_sandbox.kubelet.errors == []
-    for component, pid in pids.items():
-        process = psutil.Process(pid)
+    for component in pids:
+        processes = [psutil.Process(pid) for pid in kwok_sandbox.kubelet.process_tree(component)]
         listening = {
             f"{conn.laddr.ip}:{conn.laddr.port}"
+            for process in processes
             for proc in [process, *process.children(recursive=True)]
             for conn in proc.net_connections(kind="inet")
             if conn.status == psutil.CONN_LISTEN
