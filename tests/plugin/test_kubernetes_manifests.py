@@ -390,3 +390,20 @@ def test_ready_component_and_restarts_of_a_pod() -> None:
     assert is_ready(running) and component_of(running) == "web" and restarts(running) == 2
     assert not is_ready(_pod("Running", ready=False))
     assert not is_ready(_pod("Pending", ready=True))
+
+
+def test_a_running_pod_is_one_whose_containers_all_run_ready_or_not() -> None:
+    import datetime
+
+    from kubernetes import client
+
+    from pytest_stonks_sandbox._backends.kubernetes.cluster import is_running
+
+    unready = _pod("Running", ready=False)
+    assert not is_running(unready)  # its container is not running yet (no state)
+    running_state = client.V1ContainerState(running=client.V1ContainerStateRunning())
+    unready.status.container_statuses[0].state = running_state  # type: ignore[attr-defined]
+    assert is_running(unready)
+    assert not is_running(_pod("Pending"))
+    unready.metadata.deletion_timestamp = datetime.datetime.now(datetime.UTC)  # type: ignore[attr-defined]
+    assert not is_running(unready)

@@ -215,9 +215,9 @@ class KubernetesBackend:
         if component in self._scaled_down:
             raise Unavailable(component)
         pods = self.pods
-        pod = pods.await_ready_pod(component, timeout_s) if pods is not None else ""
+        pod = pods.await_serving_pod(component, timeout_s) if pods is not None else ""
         if not pod:
-            raise ReadinessError(component, "has no Ready pod to forward to.")
+            raise ReadinessError(component, "has no running pod that has been Ready to forward to.")
         return pod
 
     def _await_answers(self, started: float, components: list[str] | None = None) -> None:

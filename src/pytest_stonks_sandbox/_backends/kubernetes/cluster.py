@@ -32,6 +32,14 @@ def is_ready(pod: Any) -> bool:
     return any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
 
 
+def is_running(pod: Any) -> bool:
+    """Running and not being deleted, every container running (Ready or not)."""
+    if pod.metadata.deletion_timestamp is not None or pod.status.phase != "Running":
+        return False
+    statuses = pod.status.container_statuses or []
+    return bool(statuses) and all(s.state is not None and s.state.running for s in statuses)
+
+
 def component_of(pod: Any) -> str:
     return str((pod.metadata.labels or {}).get(COMPONENT_LABEL, ""))
 

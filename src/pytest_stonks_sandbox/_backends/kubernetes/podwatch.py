@@ -20,6 +20,7 @@ from pytest_stonks_sandbox._backends.kubernetes.cluster import (
     component_of,
     hopeless,
     is_ready,
+    is_running,
 )
 from pytest_stonks_sandbox._backends.kubernetes.manifests import COMPONENT_LABEL
 from pytest_stonks_sandbox._core.errors import ReadinessError
@@ -41,6 +42,7 @@ class PodWatch:
         self._on_gone = on_gone  # (component, pod name) of a pod being deleted or gone
         self._pods: dict[str, Any] = {}
         self._gone: set[str] = set()  # uids already reported to on_gone
+        self._served: set[str] = set()  # uids of pods that have been Ready
         self._cond = threading.Condition()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -72,11 +74,17 @@ class PodWatch:
         with self._cond:
             return self._ready_pod(component)
 
-    def await_ready_pod(self, component: str, timeout_s: float) -> str:
-        """The name of a Ready pod of the component, waiting at most `timeout_s` for one."""
+    def await_serving_pod(self, component: str, timeout_s: float) -> str:
+        """The name of a pod of the component to forward to, waiting at most `timeout_s`.
+
+        A Ready pod first; else one that has been Ready and still runs: its readiness may follow
+        a dependency that is down (trading-engine while Redis is stopped), and it answers, as
+        the Services (publishing not-ready addresses) route to it. A new pod that has never been
+        Ready is waited for.
+        """
         deadline = time.monotonic() + timeout_s
         with self._cond:
-            while not (pod := self._ready_pod(component)):
+            while not (pod := self._ready_pod(component) or self._served_pod(component)):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self._stopping.is_set():
                     return ""
@@ -144,6 +152,18 @@ class PodWatch:
                 return str(pod.metadata.name)
         return ""
 
+    def _served_pod(self, component: str) -> str:
+        for uid, pod in self._pods.items():
+            if uid in self._served and component_of(pod) == component and is_running(pod):
+                return str(pod.metadata.name)
+        return ""
+
+    def _keep(self, pod: Any) -> None:
+        """Hold the pod's latest state (under the lock)."""
+        self._pods[pod.metadata.uid] = pod
+        if is_ready(pod):
+            self._served.add(pod.metadata.uid)
+
     # ------------------------------------------------------------------ following
 
     def _follow(self, version: str) -> None:
@@ -160,7 +180,9 @@ class PodWatch:
         pods = {pod.metadata.uid: pod for pod in listing.items}
         with self._cond:
             vanished = [pod for uid, pod in self._pods.items() if uid not in pods]
-            self._pods = pods
+            self._pods = {}
+            for pod in pods.values():
+                self._keep(pod)
             self._cond.notify_all()
         for pod in vanished:
             self._report_gone(pod)
@@ -185,7 +207,7 @@ class PodWatch:
                     if event["type"] == "DELETED":
                         self._pods.pop(pod.metadata.uid, None)
                     else:
-                        self._pods[pod.metadata.uid] = pod
+                        self._keep(pod)
                     self._cond.notify_all()
                 if event["type"] == "DELETED" or pod.metadata.deletion_timestamp is not None:
                     self._report_gone(pod)
