@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sandbox_helpers import INFRA, SERVICE, Inner, alive
+from test_lifecycle import CRASH
 from test_signals import EXIT_WITHIN_S, SLEEPER, _interrupt, _pid_records, _start, _wait_for_marker
 
 from pytest_stonks_sandbox._core.errors import ConfigError
@@ -57,26 +58,6 @@ async def test_restart_forks_it_again(sandbox, sandbox_faults, sandbox_client):
     assert after["pid"] != before["pid"]
     assert after["ppid"] == before["ppid"]  # the same launcher forked it again
     assert records(sandbox)["items"]["pid"] == after["pid"]
-"""
-
-CRASH = """
-import json, os, pathlib, signal, time
-import psutil
-
-def test_kill_the_service(sandbox):
-    record = json.loads(pathlib.Path(sandbox.run_dir, "pids", "items.json").read_text())
-    os.kill(record["pid"], signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(record["pid"]).status() == psutil.STATUS_ZOMBIE:
-                break
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.01)
-
-def test_never_runs(sandbox):
-    pass
 """
 
 
