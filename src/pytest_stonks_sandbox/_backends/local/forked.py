@@ -33,6 +33,8 @@ PROGRAM = Path(launcher_program.__file__)
 BOOTSTRAP = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
 APP_LOAD_FAILED = launcher_program.APP_LOAD_FAILED
 NAME = "launcher"
+#: How long a dead child's exit code is waited for from the launcher before it is taken as killed.
+REPORT_WAIT_S = 2.0
 
 
 class ForkedProcess:
@@ -49,10 +51,12 @@ class ForkedProcess:
         self._ended.set()
 
     def poll(self) -> int | None:
+        """Its exit code once it has exited. The launcher reaps it and reports the code a moment
+        later; a check between two tests must not miss an exit that report has not reached yet."""
         if self._ended.is_set():
             return self.returncode
-        if self._launcher.gone and _dead(self.pid):
-            self.ended(-signal.SIGKILL)  # killed with the launcher, reaped by init
+        if _dead(self.pid) and not self._ended.wait(0 if self._launcher.gone else REPORT_WAIT_S):
+            self.ended(-signal.SIGKILL)  # no report (killed with the launcher, reaped by init)
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
