@@ -26,6 +26,8 @@ from pytest_stonks_sandbox._core.errors import ComponentCrashed, ProvisionError,
 
 PORT_TAKEN = re.compile(r"address already in use|could not bind|bind: address", re.IGNORECASE)
 LOG_TAIL_LINES = 6
+#: How long an exited process's code is waited for (a forked service's comes from the launcher).
+EXIT_REPORT_S = 2.0
 
 
 def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
@@ -223,6 +225,13 @@ class ManagedProcess:
         if self.proc is None or self.stopped_on_purpose:
             return
         code = self.proc.poll()
+        if code is None and _gone(self.proc.pid):
+            # It has exited, but its code is not collected yet: a forked service is reaped by
+            # the launcher, whose report may come a moment later. A crash is not missed for it.
+            try:
+                code = self.proc.wait(timeout=EXIT_REPORT_S)
+            except subprocess.TimeoutExpired:
+                code = -signal.SIGKILL
         if code is not None:
             raise ComponentCrashed(
                 self.name,
