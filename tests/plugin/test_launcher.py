@@ -5,7 +5,6 @@ after teardown, a signal or kill -9 of pytest."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import time
 from pathlib import Path
@@ -14,7 +13,15 @@ from typing import Any
 import pytest
 from sandbox_helpers import INFRA, SERVICE, Inner, alive
 from test_lifecycle import CRASH
-from test_signals import EXIT_WITHIN_S, SLEEPER, _interrupt, _pid_records, _start, _wait_for_marker
+from test_signals import (
+    EXIT_WITHIN_S,
+    SLEEPER,
+    _interrupt,
+    _kill_9_during_tests,
+    _pid_records,
+    _start,
+    _wait_for_marker,
+)
 
 from pytest_stonks_sandbox._core.errors import ConfigError
 from pytest_stonks_sandbox._settings.project import parse_project
@@ -109,16 +116,7 @@ def _wait_gone(records: dict[str, dict[str, Any]], names: list[str], timeout_s: 
 def test_kill_9_of_pytest_ends_the_launcher_and_its_services(inner: Inner) -> None:
     inner.configure(service=APP)
     inner.tests(test_inner=SLEEPER)
-    proc = _start(inner)
-    try:
-        run_dir = _wait_for_marker(inner, proc)
-        records = _pid_records(run_dir)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    _, run_dir, records = _kill_9_during_tests(inner)
     launched = [name for name in records if name.startswith("launcher-")] + [SERVICE]
     assert len(launched) == 2
     # The launcher sees its pipe close and ends, its service with it; nobody tore down the rest.

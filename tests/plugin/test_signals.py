@@ -234,8 +234,8 @@ def test_signal_during_teardown_is_noted_and_teardown_finishes(inner: Inner) -> 
     inner.assert_clean()
 
 
-def test_sigkill_leaves_sandbox_that_next_run_sweeps(inner: Inner) -> None:
-    inner.tests(test_inner=SLEEPER)
+def _kill_9_during_tests(inner: Inner) -> tuple[subprocess.Popen[bytes], Path, dict[str, Any]]:
+    """Start the inner run, SIGKILL it once its test runs: (process, run dir, pid records)."""
     proc = _start(inner)
     try:
         run_dir = _wait_for_marker(inner, proc)
@@ -246,6 +246,12 @@ def test_sigkill_leaves_sandbox_that_next_run_sweeps(inner: Inner) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    return proc, run_dir, records
+
+
+def test_sigkill_leaves_sandbox_that_next_run_sweeps(inner: Inner) -> None:
+    inner.tests(test_inner=SLEEPER)
+    proc, run_dir, records = _kill_9_during_tests(inner)
     assert proc.returncode == -signal.SIGKILL
     # Nobody tore down: every component is still running and the run dir is still there.
     assert {name for name, record in records.items() if alive(record)} == {*INFRA, SERVICE}
