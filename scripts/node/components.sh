@@ -175,7 +175,9 @@ detectLocalMode: ClusterCIDR
 healthzBindAddress: 127.0.0.1:$healthz
 metricsBindAddress: 127.0.0.1:$metrics
 nodePortAddresses: ["$NODE_IP/32"]
-iptables: {localhostNodePorts: false}
+# Rules follow each EndpointSlice change at once (default: at most one sync a second), so a
+# component stopped or started by a fault is refused or reached through its Service promptly.
+iptables: {localhostNodePorts: false, minSyncPeriod: 0s}
 # Leave the host's conntrack settings alone.
 conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
 YAML

@@ -24,6 +24,7 @@ net_up() {
   [[ "$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)" == 1 ]] \
     || sysctl -qw net.bridge.bridge-nf-call-iptables=1 \
     || die "bridged traffic does not pass iptables (net.bridge.bridge-nf-call-iptables) and it cannot be switched on; kube-proxy's Service rules would not apply to pod-to-pod traffic"
+  icmp_unreachable_unlimited
   iptables -N "$FORWARD_CHAIN" 2>/dev/null || iptables -F "$FORWARD_CHAIN"
   iptables -A "$FORWARD_CHAIN" -i "$BRIDGE" ! -o "$BRIDGE" -j DROP
   iptables -A "$FORWARD_CHAIN" ! -i "$BRIDGE" -o "$BRIDGE" -j DROP
@@ -50,6 +51,25 @@ net_up() {
   ]
 }
 CNI
+}
+
+# A connection to a Service without endpoints (a component stopped by a fault) is refused by an
+# ICMP unreachable (the unreachable route, kube-proxy's REJECT), but Linux sends at most one a
+# second to each host: every other SYN of a pod is dropped unanswered and its connect hangs
+# until it times out. While the node is up, destination-unreachable messages are not rate
+# limited (type 3 off net.ipv4.icmp_ratemask); `down` puts the host's mask back.
+ICMP_DEST_UNREACH_BIT=$((1 << 3))
+icmp_unreachable_unlimited() {
+  local mask
+  mask="$(sysctl -n net.ipv4.icmp_ratemask)"
+  [[ -f "$RUN/icmp_ratemask" ]] || echo "$mask" >"$RUN/icmp_ratemask"
+  sysctl -qw "net.ipv4.icmp_ratemask=$((mask & ~ICMP_DEST_UNREACH_BIT))"
+}
+
+icmp_ratemask_restore() {
+  if [[ -f "$RUN/icmp_ratemask" ]]; then
+    sysctl -qw "net.ipv4.icmp_ratemask=$(cat "$RUN/icmp_ratemask")" && rm -f "$RUN/icmp_ratemask"
+  fi
 }
 
 # Network namespaces of this node's pods: containerd names them cni-<uuid> under /run/netns;
@@ -97,4 +117,5 @@ net_down() {
   if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link del "$BRIDGE"; fi
   ip route del unreachable "$POD_CIDR" 2>/dev/null || true
   ip route del unreachable "$SERVICE_CIDR" 2>/dev/null || true
+  icmp_ratemask_restore
 }

@@ -91,6 +91,33 @@ def test_service_by_name_through_coredns_and_kube_proxy(node: Node, scratch: Scr
         time.sleep(1)
 
 
+REFUSED_CONNECTS = """
+import socket, time
+slowest = 0.0
+for _ in range(12):
+    started = time.monotonic()
+    try:
+        socket.create_connection(("nobody-home", 80), timeout=3).close()
+        print("connected"); break
+    except OSError as exc:
+        slowest = max(slowest, time.monotonic() - started)
+        error = type(exc).__name__
+print(error, round(slowest, 3))
+"""
+
+
+def test_a_service_without_endpoints_refuses_every_connect_at_once(
+    node: Node, scratch: Scratch
+) -> None:
+    """A stopped component's Service answers each SYN with an unreachable at once: none is
+    dropped by the host's ICMP rate limit (which would leave a connect hanging for seconds)."""
+    scratch.service("nobody-home", {"app": "nobody"}, 80)
+    scratch.pod("client", service_image(node), ["sleep", "300"])
+    error, slowest = scratch.exec("client", ["python3", "-c", REFUSED_CONNECTS]).split()
+    assert error in {"ConnectionRefusedError", "OSError"}, error
+    assert float(slowest) < 0.5, f"a connect took {slowest} s to be refused"
+
+
 def test_coredns_serves_the_cluster_domain_and_nothing_else(node: Node) -> None:
     rcode, addresses = dns_query(str(PLAN.node_ip), f"kubernetes.default.svc.{PLAN.domain}")
     assert rcode == 0 and addresses == [str(PLAN.service_cidr[1])], (rcode, addresses)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -202,6 +203,50 @@ def test_forwarder_pumps_bytes_both_ways_per_connection(echo_server: int) -> Non
         forward.stop()
     with pytest.raises(ConnectionRefusedError):  # the listener is gone with stop()
         socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+def _wait_for(condition: Callable[[], bool], within_s: float = 5.0) -> None:
+    deadline = time.monotonic() + within_s
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true in time"
+        time.sleep(0.005)
+
+
+def test_forwarder_hands_out_a_spare_stream_while_young_and_to_the_same_pod(
+    echo_server: int,
+) -> None:
+    opened: list[str] = []
+    closed: list[socket.socket] = []
+
+    def open_stream(pod: str, port: int) -> tuple[socket.socket, Callable[[], None]]:
+        remote = socket.create_connection(("127.0.0.1", port))
+        opened.append(pod)
+
+        def close() -> None:
+            closed.append(remote)
+            remote.close()
+
+        return remote, close
+
+    forward = PortForward(
+        "web", echo_server, lambda _wait: "web-0", open_stream, spare_max_age_s=0.5
+    )
+    forward.start()
+    try:
+        assert _echo_exchange(forward.local_port) == b"HELLO"
+        _wait_for(lambda: len(opened) == 2)  # the first connection's own, then a spare
+        assert _echo_exchange(forward.local_port) == b"HELLO"  # on the spare
+        _wait_for(lambda: len(opened) == 3)  # the next spare, opened behind it
+        time.sleep(0.6)  # now too old: closed unused, and a fresh stream opened instead
+        unused = len(closed)
+        assert _echo_exchange(forward.local_port) == b"HELLO"
+        _wait_for(lambda: len(opened) == 5 and len(closed) >= unused + 1)
+        forward.pod_gone("web-0")  # a gone pod's spare is closed with its connections
+        _wait_for(lambda: len(closed) == len(opened))
+        assert forward.counters()["connections"] == 3
+        assert forward.counters()["failures"] == 0
+    finally:
+        forward.stop()
 
 
 def test_forwarded_connections_have_nagle_off(echo_server: int) -> None:

@@ -33,9 +33,10 @@ from pytest_stonks_sandbox._core.s3 import s3_client
 from pytest_stonks_sandbox._seeding.csvrows import NotPlain, data_rows
 from pytest_stonks_sandbox._settings.project import ProjectConfig
 
-# asyncpg waits for the server to close after Terminate; through kwok's tunnel that close never
-# comes. The Terminate is sent at once: waiting longer than this adds nothing.
-CLOSE_TIMEOUT_S = 0.05
+# asyncpg waits for the server to close after Terminate; through a port-forward that close may
+# never come (kwok's tunnel, containerd 1.6's). The Terminate is written at once: waiting longer
+# than a loopback round trip adds nothing but time to every connection's close.
+CLOSE_TIMEOUT_S = 0.002
 STAGING_TABLE = "_stonks_seed_rows"
 # Staged text goes into these as it is: the insert checks their length as COPY does (an explicit
 # cast to varchar(n) or char(n) would cut the value short instead).

@@ -33,7 +33,7 @@ def main() -> int:
                 if time.monotonic() > deadline:
                     print(f"bucket {bucket}: {exc}", file=sys.stderr)
                     return 1
-                time.sleep(1)
+                time.sleep(0.2)
     return 0
 
 

@@ -30,7 +30,11 @@ from pytest_stonks_sandbox._backends.kubernetes.cluster import (
 from pytest_stonks_sandbox._backends.kubernetes.evidence import namespace_evidence
 from pytest_stonks_sandbox._backends.kubernetes.podmemory import PodMemoryProbe
 from pytest_stonks_sandbox._backends.kubernetes.podwatch import PodWatch
-from pytest_stonks_sandbox._backends.kubernetes.portforward import PortForward, Unavailable
+from pytest_stonks_sandbox._backends.kubernetes.portforward import (
+    SPARE_MAX_AGE_S,
+    PortForward,
+    Unavailable,
+)
 from pytest_stonks_sandbox._backends.kubernetes.sweep import (
     KEPT_ANNOTATION,
     owner,
@@ -204,7 +208,11 @@ class KubernetesBackend:
             open_stream = api.open_portforward(ns.api_client.configuration, self.namespace)
             for component, port in self.components.items():
                 forward = PortForward(
-                    component, port, functools.partial(self._pod_for, component), open_stream
+                    component,
+                    port,
+                    functools.partial(self._pod_for, component),
+                    open_stream,
+                    spare_max_age_s=SPARE_MAX_AGE_S,
                 )
                 forward.start()
                 self.forwards[component] = forward

@@ -23,6 +23,11 @@ HOPELESS_REASONS = {
 }
 #: A namespace deletion slower than this gets what blocks it recorded (`Namespace.blocking`).
 SLOW_DELETE_S = 10.0
+#: At teardown a sandbox's pods get this long between SIGTERM and SIGKILL: nothing in a
+#: throwaway sandbox needs a graceful stop (the Deployments' own grace serves faults).
+TEARDOWN_GRACE_S = 1
+#: How often a teardown looks whether the namespace is gone.
+DELETE_POLL_S = 0.1
 
 
 def is_ready(pod: Any) -> bool:
@@ -151,6 +156,7 @@ class Namespace:
                 f"could not be deleted ({api.describe(exc)}).",
                 f"delete it yourself: kubectl delete namespace {self.name}",
             ) from exc
+        self._delete_pods_now()
         if not wait:
             return
         started = time.monotonic()
@@ -164,13 +170,24 @@ class Namespace:
                 raise
             if self.blocking is None and time.monotonic() - started > SLOW_DELETE_S:
                 self.blocking = blocking(self)
-            time.sleep(0.5)
+            time.sleep(DELETE_POLL_S)
         self.blocking = blocking(self)
         raise TeardownError(
             f"namespace {self.name}",
             f"is still terminating after {timeout_s:.0f} s ({blocking_summary(self.blocking)}).",
             "look for finalizers: kubectl get namespace " + self.name + " -o yaml",
         )
+
+    def _delete_pods_now(self) -> None:
+        """Delete the namespace's pods at once, with a short grace: the namespace controller
+        gets to them only after the rest of its content (seconds later), and a terminating
+        namespace takes no new ones. Best effort: the namespace deletion removes them anyway."""
+        try:
+            self.core.delete_collection_namespaced_pod(
+                self.name, grace_period_seconds=TEARDOWN_GRACE_S
+            )
+        except api.api_exception():
+            return
 
     def delete_applied(self, run_id: str, timeout_s: float, wait: bool = True) -> None:
         """Delete what `apply` created; `wait`: until the run's pods are gone too (the
@@ -202,7 +219,7 @@ class Namespace:
             if time.monotonic() > deadline:
                 failed.append("pods " + ", ".join(str(p.metadata.name) for p in left))
                 break
-            time.sleep(0.5)
+            time.sleep(DELETE_POLL_S)
         if failed:
             raise TeardownError(
                 f"the sandbox in namespace {self.name}",

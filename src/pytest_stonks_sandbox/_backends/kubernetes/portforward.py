@@ -6,6 +6,11 @@ by the next connection, as with ``kubectl port-forward`` to a Service. The liste
 local port for the whole run: when a pod goes, the connections forwarded to it are broken (as a
 dying pod breaks them) and the next ones wait, with backoff and a time bound, for a Ready pod.
 A connection that gets no stream in that time is closed and counted in ``failures``.
+
+Opening a stream costs a round trip through the API server to the kubelet (tens of ms on a real
+node). With ``spare_max_age_s`` the forward keeps one stream opened ahead of need: a connection
+takes it at once, and the next one is opened behind it. A spare older than that age is closed
+unused, since the server behind it may have dropped an idle connection (uvicorn keeps one 5 s).
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ ACCEPT_BACKLOG = 128
 RECONNECT_S = 15.0
 FIRST_RETRY_S = 0.02
 MAX_RETRY_S = 1.0
+#: The age under which a stream opened ahead of need is handed to a connection (the backend's
+#: choice; 0 opens none ahead). Below every idle timeout of the sandbox's servers.
+SPARE_MAX_AGE_S = 1.0
 
 # Returns the name of a Ready pod of the component, waiting at most the given seconds for one;
 # raises when there is none (Unavailable: none is wanted, do not wait or count a failure).
@@ -57,6 +65,23 @@ def _pump(local: socket.socket, remote: Any) -> None:
         selector.close()
 
 
+class _Spare:
+    """A stream opened ahead of need: its pod, its ends and when it was opened."""
+
+    __slots__ = ("close", "opened", "pod", "remote")
+
+    def __init__(self, pod: str, remote: Any, close: Callable[[], None]) -> None:
+        self.pod = pod
+        self.remote = remote
+        self.close = close
+        self.opened = time.monotonic()
+
+
+def _close_quietly(close: Callable[[], None]) -> None:
+    with contextlib.suppress(Exception):
+        close()
+
+
 class PortForward:
     """``127.0.0.1:local_port`` forwards to ``remote_port`` of a Ready pod of ``component``.
 
@@ -73,6 +98,7 @@ class PortForward:
         open_stream: StreamOpener,
         local_port: int = 0,
         reconnect_s: float = RECONNECT_S,
+        spare_max_age_s: float = 0.0,
     ) -> None:
         self.component = component
         self.remote_port = remote_port
@@ -86,6 +112,10 @@ class PortForward:
         self._stopping = threading.Event()
         self._open: dict[socket.socket, str] = {}  # connection -> its pod ("" until known)
         self._last_pod = ""
+        self._spare_max_age_s = spare_max_age_s
+        self._spare: _Spare | None = None
+        self._spare_opening = False
+        self._generation = 0  # bumped when pods go: a spare opened before is not handed out
         self.connections = 0
         self.reconnects = 0
         self.failures = 0
@@ -184,7 +214,11 @@ class PortForward:
         while True:
             try:
                 pod = self._resolve_pod(max(deadline - time.monotonic(), 0.0))
-                remote, close_stream = self._open_stream(pod, self.remote_port)
+                spare = self._take_spare(pod)
+                if spare is not None:
+                    remote, close_stream = spare.remote, spare.close
+                else:
+                    remote, close_stream = self._open_stream(pod, self.remote_port)
                 break
             except Unavailable:
                 return None
@@ -202,10 +236,75 @@ class PortForward:
                 self.reconnects += 1
             self._last_pod = pod
             self._open[conn] = pod
+        self._refill_spare(pod)
         return remote, close_stream
+
+    # ------------------------------------------------------------------ the spare stream
+
+    def _take_spare(self, pod: str) -> _Spare | None:
+        """The spare stream if it leads to `pod` and is young enough; else None (an unfit
+        spare is closed)."""
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        if spare.pod == pod and time.monotonic() - spare.opened < self._spare_max_age_s:
+            return spare
+        self._discard(spare)
+        return None
+
+    def _refill_spare(self, pod: str) -> None:
+        """Open the next connection's stream to `pod` in the background (one at a time)."""
+        if self._spare_max_age_s <= 0:
+            return
+        with self._lock:
+            if self._spare is not None or self._spare_opening or self._stopping.is_set():
+                return
+            self._spare_opening = True
+            generation = self._generation
+        threading.Thread(
+            target=self._open_spare,
+            args=(pod, generation),
+            name=f"stonks-pf-{self.component}-spare",
+            daemon=True,
+        ).start()
+
+    def _open_spare(self, pod: str, generation: int) -> None:
+        try:
+            remote, close_stream = self._open_stream(pod, self.remote_port)
+        except Exception:  # a connection that needs it opens its own, and counts what fails
+            with self._lock:
+                self._spare_opening = False
+            return
+        spare = _Spare(pod, remote, close_stream)
+        with self._lock:
+            self._spare_opening = False
+            kept = self._spare is None and generation == self._generation
+            kept = kept and not self._stopping.is_set()
+            if kept:
+                self._spare = spare
+        if not kept:
+            self._discard(spare)
+
+    def _drop_spare(self, pod: str = "") -> None:
+        """Close the spare stream (only if it leads to `pod`, when given)."""
+        with self._lock:
+            self._generation += 1
+            spare = self._spare
+            if spare is None or (pod and spare.pod != pod):
+                return
+            self._spare = None
+        self._discard(spare)
+
+    @staticmethod
+    def _discard(spare: _Spare) -> None:
+        threading.Thread(target=_close_quietly, args=(spare.close,), daemon=True).start()
+
+    # ------------------------------------------------------------------ pods going
 
     def pod_gone(self, pod: str) -> None:
         """Break the connections forwarded to `pod` (it is being deleted or has gone)."""
+        self._drop_spare(pod)
         with self._lock:
             doomed = [conn for conn, target in self._open.items() if target == pod]
         _shut(doomed)
@@ -216,6 +315,7 @@ class PortForward:
         Needed after the backend replaced a pod: a stream to a gone pod is not always ended by
         the cluster, and a client would wait on a pooled connection that leads nowhere.
         """
+        self._drop_spare()
         with self._lock:
             open_connections = list(self._open)
         _shut(open_connections)
