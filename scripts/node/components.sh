@@ -177,7 +177,8 @@ metricsBindAddress: 127.0.0.1:$metrics
 nodePortAddresses: ["$NODE_IP/32"]
 # Rules follow each EndpointSlice change at once (default: at most one sync a second), so a
 # component stopped or started by a fault is refused or reached through its Service promptly.
-iptables: {localhostNodePorts: false, minSyncPeriod: 0s}
+# (0s would read as unset and default to 1s.)
+iptables: {localhostNodePorts: false, minSyncPeriod: 10ms}
 # Leave the host's conntrack settings alone.
 conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
 YAML

@@ -53,23 +53,32 @@ net_up() {
 CNI
 }
 
-# A connection to a Service without endpoints (a component stopped by a fault) is refused by an
-# ICMP unreachable (the unreachable route, kube-proxy's REJECT), but Linux sends at most one a
-# second to each host: every other SYN of a pod is dropped unanswered and its connect hangs
-# until it times out. While the node is up, destination-unreachable messages are not rate
-# limited (type 3 off net.ipv4.icmp_ratemask); `down` puts the host's mask back.
+# A connection to a Service without endpoints (a component stopped by a fault) meets the
+# unreachable route, whose ICMP error Linux rate-limits twice per host: the route's own limit
+# (net.ipv4.route.error_cost, one a second) and ICMP's (destination unreachable is in
+# net.ipv4.icmp_ratemask). Every other SYN of a pod is then dropped unanswered and its connect
+# hangs until it times out. While the node is up both limits are off for unreachables; `down`
+# puts the host's values back.
 ICMP_DEST_UNREACH_BIT=$((1 << 3))
 icmp_unreachable_unlimited() {
   local mask
   mask="$(sysctl -n net.ipv4.icmp_ratemask)"
-  [[ -f "$RUN/icmp_ratemask" ]] || echo "$mask" >"$RUN/icmp_ratemask"
-  sysctl -qw "net.ipv4.icmp_ratemask=$((mask & ~ICMP_DEST_UNREACH_BIT))"
+  sysctl_for_node net.ipv4.icmp_ratemask "$((mask & ~ICMP_DEST_UNREACH_BIT))"
+  sysctl_for_node net.ipv4.route.error_cost 0
 }
 
-icmp_ratemask_restore() {
-  if [[ -f "$RUN/icmp_ratemask" ]]; then
-    sysctl -qw "net.ipv4.icmp_ratemask=$(cat "$RUN/icmp_ratemask")" && rm -f "$RUN/icmp_ratemask"
-  fi
+# Set a sysctl while the node is up, keeping the host's value (the first one seen) for `down`.
+sysctl_for_node() {
+  local key="$1" value="$2" saved="$RUN/sysctl-host"
+  grep -q "^$key=" "$saved" 2>/dev/null || echo "$key=$(sysctl -n "$key")" >>"$saved"
+  sysctl -qw "$key=$value"
+}
+
+sysctls_restore() {
+  local line
+  [[ -f "$RUN/sysctl-host" ]] || return 0
+  while read -r line; do sysctl -qw "$line" || true; done <"$RUN/sysctl-host"
+  rm -f "$RUN/sysctl-host"
 }
 
 # Network namespaces of this node's pods: containerd names them cni-<uuid> under /run/netns;
@@ -117,5 +126,5 @@ net_down() {
   if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link del "$BRIDGE"; fi
   ip route del unreachable "$POD_CIDR" 2>/dev/null || true
   ip route del unreachable "$SERVICE_CIDR" 2>/dev/null || true
-  icmp_ratemask_restore
+  sysctls_restore
 }
