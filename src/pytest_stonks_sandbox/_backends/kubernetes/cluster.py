@@ -24,7 +24,8 @@ HOPELESS_REASONS = {
 #: A namespace deletion slower than this gets what blocks it recorded (`Namespace.blocking`).
 SLOW_DELETE_S = 10.0
 #: At teardown a sandbox's pods get this long between SIGTERM and SIGKILL: nothing in a
-#: throwaway sandbox needs a graceful stop (the Deployments' own grace serves faults).
+#: throwaway sandbox needs a graceful stop (the Deployments' own grace serves faults). They are
+#: then gone well before the namespace can be: its controller waits 5 s before it starts.
 TEARDOWN_GRACE_S = 1
 #: How often a teardown looks whether the namespace is gone.
 DELETE_POLL_S = 0.1
