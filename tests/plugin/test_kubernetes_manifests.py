@@ -452,3 +452,18 @@ def test_a_running_pod_is_one_whose_containers_all_run_ready_or_not() -> None:
     assert not is_running(_pod("Pending"))
     unready.metadata.deletion_timestamp = datetime.datetime.now(datetime.UTC)  # type: ignore[attr-defined]
     assert not is_running(unready)
+
+
+@pytest.mark.parametrize(("exit_code", "expected"), [(0, True), (1, False), (None, False)])
+def test_a_job_pod_has_succeeded_when_its_containers_ended_with_0(
+    exit_code: int | None, expected: bool
+) -> None:
+    from kubernetes import client
+
+    from pytest_stonks_sandbox._backends.kubernetes.cluster import succeeded
+
+    pod = _pod("Running")
+    if exit_code is not None:
+        ended = client.V1ContainerStateTerminated(exit_code=exit_code)
+        pod.status.container_statuses[0].state = client.V1ContainerState(terminated=ended)  # type: ignore[attr-defined]
+    assert succeeded(pod) is expected

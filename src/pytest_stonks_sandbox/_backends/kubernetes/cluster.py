@@ -38,6 +38,15 @@ def is_ready(pod: Any) -> bool:
     return any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
 
 
+def succeeded(pod: Any) -> bool:
+    """Every container of the pod has ended with exit code 0."""
+    statuses = pod.status.container_statuses or []
+    return bool(statuses) and all(
+        s.state is not None and s.state.terminated is not None and s.state.terminated.exit_code == 0
+        for s in statuses
+    )
+
+
 def is_running(pod: Any) -> bool:
     """Running and not being deleted, every container running (Ready or not)."""
     if pod.metadata.deletion_timestamp is not None or pod.status.phase != "Running":
@@ -242,7 +251,12 @@ class Namespace:
         return ""
 
     def job_complete(self, name: str) -> bool:
-        """True when the Job has succeeded; a failed Job is a ReadinessError."""
+        """True when the Job has succeeded, or one of its pods has (its containers all ended
+        with 0: the kubelet and the Job controller tell so a second or two later); a failed
+        Job is a ReadinessError."""
+        pods = self.core.list_namespaced_pod(self.name, label_selector=f"job-name={name}").items
+        if any(succeeded(pod) for pod in pods):
+            return True
         job = self.batch.read_namespaced_job(name, self.name)
         for condition in job.status.conditions or []:
             if condition.status != "True":
