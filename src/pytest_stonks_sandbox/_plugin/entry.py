@@ -80,6 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(XdistBridge(session), "stonks_sandbox_xdist")
     if not hasattr(config, "workerinput"):
         install_sigterm_handler(config)
+        session.deploy_early()
 
 
 def _pages_plugin(cfg: SandboxConfig, config: pytest.Config) -> PagesPlugin | None:

@@ -25,6 +25,7 @@ from pytest_stonks_sandbox._measure.budgets import ApiValidation
 from pytest_stonks_sandbox._measure.memory import MemorySampler
 from pytest_stonks_sandbox._measure.routes import RouteTemplates
 from pytest_stonks_sandbox._measure.stages import StageClock
+from pytest_stonks_sandbox._plugin.early import EarlyDeploy
 from pytest_stonks_sandbox._plugin.record import RunRecord
 from pytest_stonks_sandbox._plugin.reuse import kept_state, plan_attach, record_seed
 from pytest_stonks_sandbox._plugin.routefetch import RouteFetch
@@ -40,6 +41,9 @@ SANDBOX_FIXTURES = frozenset(
     {"sandbox", "db", "redis", "s3", "seed_ids", "sandbox_faults", "sandbox_client",
      "sandbox_load", "sandbox_recorder"}
 )  # fmt: skip
+#: pytest options (dests) with which a run collects or shows but never runs a test.
+RUNS_NO_TEST = ("collectonly", "help", "version", "showfixtures", "show_fixtures_per_test",
+                "markers")  # fmt: skip
 
 
 class Controller(Protocol):
@@ -96,6 +100,7 @@ class SandboxSession:
         self.clock = StageClock(STAGES)
         self.record = RunRecord()
         self.backend: Backend | None = None
+        self.early: EarlyDeploy | None = None  # the local deploy begun at configure time
         self.sandbox: Sandbox | None = None
         self.routes: Mapping[str, RouteTemplates] = {}
         self.test_lock: Path | None = controller.test_lock if controller else None
@@ -120,18 +125,26 @@ class SandboxSession:
             self.sandbox = self.controller.sandbox
             self.routes = RouteFetch(self.sandbox.endpoints)
             return self.sandbox
-        self.backend = backend = make_backend(self.cfg)
-        self.progress(f"deploy: {backend.name} backend, run {self.cfg.run_id} ...")
-        self.clock.begin("deploy")
+        early = self.early
+        if early is not None and self.backend is not None:
+            backend, start = self.backend, early.result
+            begun = " (begun at start-up)"
+        else:
+            self.backend = backend = make_backend(self.cfg)
+            self.clock.begin("deploy")
+            start, begun = backend.start, ""
+        self.progress(f"deploy: {backend.name} backend, run {self.cfg.run_id}{begun} ...")
         try:
-            endpoints = backend.start()
+            endpoints = start()
         except SandboxError as exc:
-            self.clock.end("deploy", "failed", exc.explain(), backend.readiness())
+            ended = early.ended_at if early else None
+            self.clock.end("deploy", "failed", exc.explain(), backend.readiness(), at=ended)
             raise
         except KeyboardInterrupt:
             self.clock.end("deploy", INTERRUPTED, BY_SIGNAL, backend.readiness())
             raise
-        seconds = self.clock.end("deploy", components=backend.readiness())
+        ended = early.ended_at if early else None
+        seconds = self.clock.end("deploy", components=backend.readiness(), at=ended)
         if backend.swept:
             self.progress(
                 f"deploy: removed what killed runs left behind: {', '.join(backend.swept)}"
@@ -184,6 +197,37 @@ class SandboxSession:
             f"{summary.objects} objects in {seconds:.2f} s"
         )
         return summary
+
+    def deploy_early(self) -> None:
+        """Begin the local deploy now, in the background, so that it overlaps pytest's start and
+        collection; `provision` joins it, `pytest_collection_finish` calls it off when no
+        selected test needs the sandbox. Not for a worker, an xdist run (its controller deploys
+        at session start), a reuse, Kubernetes, or a run that shows or collects only."""
+        option = self.config.option
+        if self.is_worker or self.cfg.backend != "local" or getattr(option, "dist", "no") != "no":
+            return
+        if any(getattr(option, dest, False) for dest in RUNS_NO_TEST):
+            return
+        from pytest_stonks_sandbox._backends.local.backend import LocalBackend
+
+        backend = make_backend(self.cfg)
+        assert isinstance(backend, LocalBackend)
+        self.backend = backend
+        self.clock.begin("deploy")
+        self.early = EarlyDeploy(backend.start, backend.workers.halt)
+
+    def _call_off_early(self) -> None:
+        """No test needs the sandbox the deploy began for: stop it, as if it had never begun."""
+        early, backend = self.early, self.backend
+        if early is None or early.joined or backend is None:
+            return
+        early.halt()
+        try:
+            backend.stop()
+        except SandboxError as exc:
+            self.record.infra_error = self.record.infra_error or exc
+        self.clock.discard("deploy")
+        self.early = self.backend = None
 
     def provision_or_exit(self) -> Sandbox:
         """Provision; an infrastructure failure ends the session with exit code 2."""
@@ -256,6 +300,17 @@ class SandboxSession:
             if uses and getattr(item, "stage", "tests") == "tests":
                 item.user_properties.append(SANDBOX_PROPERTY)
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """A deploy begun at start-up is called off when no selected test will use it."""
+        if self.early is None:
+            return
+        broken = session.testsfailed and not session.config.option.continue_on_collection_errors
+        if broken or not self.needs_sandbox(session.items):
+            self._call_off_early()
+
+    def needs_sandbox(self, items: Iterable[pytest.Item]) -> bool:
+        return any(self.uses_sandbox(getattr(item, "fixturenames", ())) for item in items)
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         if session.config.option.collectonly or self.config.pluginmanager.has_plugin("dsession"):
@@ -268,7 +323,7 @@ class SandboxSession:
             except SandboxError as exc:
                 self.record.infra_error = exc
                 pytest.exit(exc.explain(), returncode=EXIT_INFRA)
-        if any(self.uses_sandbox(getattr(item, "fixturenames", ())) for item in session.items):
+        if self.needs_sandbox(session.items):
             self.provision_or_exit()
         self.begin_tests()
 
@@ -304,6 +359,7 @@ class SandboxSession:
         # pytest reports broken test modules as "interrupted"; they are test failures here.
         collect_errors = record.tally.collect_errors
         interrupted = stopped and not collect_errors
+        self._end_early(interrupted)
         self._end_tests(interrupted)
         self._end_frontend(interrupted)
         if record.memory is not None:
@@ -333,6 +389,19 @@ class SandboxSession:
         write_report(self.cfg.results_path, self.document)
         session.exitstatus = self.document["exit_code"]
         self._write_html(self.document)
+
+    def _end_early(self, interrupted: bool) -> None:
+        """A deploy begun at start-up that no test joined: a signal stopped it (torn down as a
+        deploy that was interrupted), or the run ended before any test (called off)."""
+        early, backend = self.early, self.backend
+        if early is None or early.joined or backend is None:
+            return
+        if not interrupted:
+            self._call_off_early()
+            return
+        early.halt()
+        status, detail = ("passed", "") if early.succeeded else (INTERRUPTED, BY_SIGNAL)
+        self.clock.end("deploy", status, detail, backend.readiness(), at=early.ended_at)
 
     def _write_html(self, document: dict[str, Any]) -> None:
         """The HTML report beside the contract; a report that cannot be written is said on the
