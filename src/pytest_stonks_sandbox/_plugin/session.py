@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -128,12 +129,11 @@ class SandboxSession:
         early = self.early
         if early is not None and self.backend is not None:
             backend, start = self.backend, early.result
-            begun = " (begun at start-up)"
         else:
             self.backend = backend = make_backend(self.cfg)
             self.clock.begin("deploy")
-            start, begun = backend.start, ""
-        self.progress(f"deploy: {backend.name} backend, run {self.cfg.run_id}{begun} ...")
+            start = backend.start
+        self.progress(f"deploy: {backend.name} backend, run {self.cfg.run_id} ...")
         try:
             endpoints = start()
         except SandboxError as exc:
@@ -301,8 +301,10 @@ class SandboxSession:
                 item.user_properties.append(SANDBOX_PROPERTY)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """A deploy begun at start-up is called off when no selected test will use it."""
-        if self.early is None:
+        """A deploy begun at start-up is called off when no selected test will use it. When
+        collection ends with an exception (pytest calls this hook then too: Ctrl-C, SIGTERM, a
+        usage error), the session's finish decides."""
+        if self.early is None or sys.exc_info()[1] is not None:
             return
         broken = session.testsfailed and not session.config.option.continue_on_collection_errors
         if broken or not self.needs_sandbox(session.items):

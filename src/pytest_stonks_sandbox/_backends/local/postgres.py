@@ -27,6 +27,7 @@ from pytest_stonks_sandbox._core.errors import ProvisionError
 
 ADMIN_USER = "stonks_admin"
 UNPRIVILEGED_UID = 65534  # "nobody": postgres refuses to run as root
+COPY_POLL_S = 0.005  # how often the template's copy checks the stop signal
 SERVER_SETTINGS = (
     "fsync=off",
     "synchronous_commit=off",
@@ -157,17 +158,29 @@ class PostgresServer(ManagedProcess):
         _check_traversable(self.bin_dir, uid)
         template = initdb_template(self.bin_dir, self.run.path.parent / CACHE_DIR)
         self.template_password = template_password(template)
-        copied = subprocess.run(
-            ["cp", "-a", str(template), str(self.data_dir)], capture_output=True, text=True
-        )
-        if copied.returncode != 0:
-            raise ProvisionError("postgres", f"could not copy the data template: {copied.stderr}")
+        self._copy(template)
         self.socket_dir.mkdir(mode=0o700)
         if uid is not None:
             os.chown(self.socket_dir, uid, uid)
             # The server's user may pass through the run directory (its group), no one else.
             os.chown(self.run.path, -1, uid)
             os.chmod(self.run.path, 0o710)
+
+    def _copy(self, template: Path) -> None:
+        """Copy the template into the data directory; a stop signal ends the copy at once."""
+        copying = subprocess.Popen(
+            ["cp", "-a", str(template), str(self.data_dir)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            while copying.poll() is None:
+                self.workers.sleep(COPY_POLL_S)
+        finally:
+            if copying.poll() is None:
+                copying.kill()
+            error = copying.communicate()[1].decode(errors="replace").strip()
+        if copying.returncode != 0:
+            raise ProvisionError("postgres", f"could not copy the data template: {error}")
 
     def argv(self) -> list[str]:
         settings = [arg for setting in SERVER_SETTINGS for arg in ("-c", setting)]
