@@ -78,13 +78,10 @@ def test_collect_only_deploys_nothing(inner: Inner) -> None:
     inner.assert_clean()
 
 
-def test_signal_during_collection_tears_the_deploy_down(inner: Inner) -> None:
-    """The service never gets ready, so the deploy is still waiting when the signal comes."""
-    inner.configure(service={"ready": "/never-ready"})
-    sleeps = "pathlib.Path('collecting.marker').write_text('1')\ntime.sleep(60)"
-    inner.tests(test_inner=COLLECTING.format(wait_s=20, after=sleeps))
+def _interrupted_run(inner: Inner, *args: str) -> subprocess.Popen[bytes]:
+    """An inner run, SIGINT once it wrote collecting.marker (0.3 s later)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "--sandbox", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "--sandbox", "-p", "no:cacheprovider", *args],
         cwd=inner.path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -97,8 +94,17 @@ def test_signal_during_collection_tears_the_deploy_down(inner: Inner) -> None:
             pytest.fail(f"the inner run never collected:\n{proc.communicate()[0].decode()}")
         time.sleep(0.02)
     time.sleep(0.3)
-    sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
+    return proc
+
+
+def test_signal_during_collection_tears_the_deploy_down(inner: Inner) -> None:
+    """The service never gets ready, so the deploy is still waiting when the signal comes."""
+    inner.configure(service={"ready": "/never-ready"})
+    sleeps = "pathlib.Path('collecting.marker').write_text('1')\ntime.sleep(60)"
+    inner.tests(test_inner=COLLECTING.format(wait_s=20, after=sleeps))
+    proc = _interrupted_run(inner)
+    sent = time.monotonic()
     output = proc.communicate(timeout=60)[0].decode(errors="replace")
     seconds = time.monotonic() - sent
     assert _collected(inner)
@@ -108,4 +114,27 @@ def test_signal_during_collection_tears_the_deploy_down(inner: Inner) -> None:
     assert (doc["outcome"], doc["infra_error"]) == ("interrupted", None)
     assert doc["stages"]["deploy"]["status"] == "interrupted"
     assert doc["stages"]["teardown"]["status"] == "passed"
+    inner.assert_clean()
+
+
+SLOW_SESSION_START = """
+import pathlib, time
+
+def pytest_sessionstart(session):
+    pathlib.Path("collecting.marker").write_text("1")
+    time.sleep(60)
+"""
+
+
+def test_signal_before_the_session_started_leaves_nothing(inner: Inner) -> None:
+    """pytest calls no session finish then; the config's cleanup stops the deploy."""
+    inner.configure(service={"ready": "/never-ready"})
+    (inner.path / "slowstart.py").write_text(SLOW_SESSION_START)
+    inner.tests(test_inner="def test_uses(sandbox):\n    pass\n")
+    proc = _interrupted_run(inner, "-p", "slowstart")
+    sent = time.monotonic()
+    output = proc.communicate(timeout=60)[0].decode(errors="replace")
+    seconds = time.monotonic() - sent
+    assert proc.returncode == 2, output
+    assert seconds < EXIT_WITHIN_S, f"exited {seconds:.2f} s after SIGINT\n{output}"
     inner.assert_clean()

@@ -215,6 +215,15 @@ class SandboxSession:
         self.backend = backend
         self.clock.begin("deploy")
         self.early = EarlyDeploy(backend.start, backend.workers.halt)
+        self.config.add_cleanup(self._stop_unfinished)
+
+    def _stop_unfinished(self) -> None:
+        """pytest skips the session's finish when a signal comes before the session has fully
+        started (between configure and sessionstart): stop what the early deploy started."""
+        if self.early is not None and self.document is None and self.backend is not None:
+            self.early.halt()
+            with deferred_interrupts():
+                self.backend.stop()
 
     def _call_off_early(self) -> None:
         """No test needs the sandbox the deploy began for: stop it, as if it had never begun."""
