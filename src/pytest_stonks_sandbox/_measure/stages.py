@@ -17,8 +17,9 @@ class StageClock:
         }
         self.created = time.monotonic()
 
-    def begin(self, name: str) -> None:
-        self._started[name] = time.monotonic()
+    def begin(self, name: str, at: float | None = None) -> None:
+        """Open a stage (begun at `time.monotonic()` value `at`, default now)."""
+        self._started[name] = time.monotonic() if at is None else at
 
     def end(
         self,

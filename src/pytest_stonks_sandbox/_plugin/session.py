@@ -42,9 +42,6 @@ SANDBOX_FIXTURES = frozenset(
     {"sandbox", "db", "redis", "s3", "seed_ids", "sandbox_faults", "sandbox_client",
      "sandbox_load", "sandbox_recorder"}
 )  # fmt: skip
-#: pytest options (dests) with which a run collects or shows but never runs a test.
-RUNS_NO_TEST = ("collectonly", "help", "version", "showfixtures", "show_fixtures_per_test",
-                "markers")  # fmt: skip
 
 
 class Controller(Protocol):
@@ -198,32 +195,12 @@ class SandboxSession:
         )
         return summary
 
-    def deploy_early(self) -> None:
-        """Begin the local deploy now, in the background, so that it overlaps pytest's start and
-        collection; `provision` joins it, `pytest_collection_finish` calls it off when no
-        selected test needs the sandbox. Not for a worker, an xdist run (its controller deploys
-        at session start), a reuse, Kubernetes, or a run that shows or collects only."""
-        option = self.config.option
-        if self.is_worker or self.cfg.backend != "local" or getattr(option, "dist", "no") != "no":
-            return
-        if any(getattr(option, dest, False) for dest in RUNS_NO_TEST):
-            return
-        from pytest_stonks_sandbox._backends.local.backend import LocalBackend
-
-        backend = make_backend(self.cfg)
-        assert isinstance(backend, LocalBackend)
-        self.backend = backend
-        self.clock.begin("deploy")
-        self.early = EarlyDeploy(backend.start, backend.workers.halt)
-        self.config.add_cleanup(self._stop_unfinished)
-
-    def _stop_unfinished(self) -> None:
-        """pytest skips the session's finish when a signal comes before the session has fully
-        started (between configure and sessionstart): stop what the early deploy started."""
-        if self.early is not None and self.document is None and self.backend is not None:
-            self.early.halt()
-            with deferred_interrupts():
-                self.backend.stop()
+    def adopt_early(self, early: EarlyDeploy) -> None:
+        """Take over the deploy begun at configure time (`early.begin_early_deploy`):
+        `provision` joins it, `pytest_collection_finish` calls it off when no selected test
+        needs the sandbox."""
+        self.early, self.backend = early, early.backend
+        self.clock.begin("deploy", at=early.started_at)
 
     def _call_off_early(self) -> None:
         """No test needs the sandbox the deploy began for: stop it, as if it had never begun."""
@@ -235,6 +212,7 @@ class SandboxSession:
             backend.stop()
         except SandboxError as exc:
             self.record.infra_error = self.record.infra_error or exc
+        early.settled = True
         self.clock.discard("deploy")
         self.early = self.backend = None
 
@@ -381,6 +359,8 @@ class SandboxSession:
         if self.backend is not None:
             record.forwards = forward_counters(self.backend) or None
         self._teardown(code, interrupted)
+        if self.early is not None:
+            self.early.settled = True
         if self.evidence is not None:
             self.evidence.finish()
         if self.late_signals.count and not interrupted:

@@ -27,7 +27,6 @@ from pytest_stonks_sandbox._core.errors import ProvisionError
 
 ADMIN_USER = "stonks_admin"
 UNPRIVILEGED_UID = 65534  # "nobody": postgres refuses to run as root
-COPY_POLL_S = 0.005  # how often the template's copy checks the stop signal
 SERVER_SETTINGS = (
     "fsync=off",
     "synchronous_commit=off",
@@ -168,18 +167,8 @@ class PostgresServer(ManagedProcess):
 
     def _copy(self, template: Path) -> None:
         """Copy the template into the data directory; a stop signal ends the copy at once."""
-        copying = subprocess.Popen(
-            ["cp", "-a", str(template), str(self.data_dir)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            while copying.poll() is None:
-                self.workers.sleep(COPY_POLL_S)
-        finally:
-            if copying.poll() is None:
-                copying.kill()
-            error = copying.communicate()[1].decode(errors="replace").strip()
-        if copying.returncode != 0:
+        code, error = self.workers.command(["cp", "-a", str(template), str(self.data_dir)])
+        if code != 0:
             raise ProvisionError("postgres", f"could not copy the data template: {error}")
 
     def argv(self) -> list[str]:

@@ -195,7 +195,8 @@ class S3Server(ManagedProcess):
         config = self.root / "identities.json"
         config.write_text(json.dumps(identities), encoding="utf-8")
         os.chmod(config, 0o600)
-        write_security(self.root)  # master, volume and filer closed to everyone but the store
+        # master, volume and filer closed to everyone but the store
+        write_security(self.root, self.workers)
 
     def env(self) -> dict[str, str]:
         # One volume per growth (as `weed mini` does): every bucket gets room of its own.
