@@ -244,3 +244,10 @@ def test_the_sandboxs_own_s3_calls_reach_the_store_and_wrong_keys_do_not(
         wrong.put_object("items-bucket", "intruder.txt", b"x")
     assert refused.value.status == 403
     assert refused.value.code == "SignatureDoesNotMatch"
+
+
+def test_postgres_keeps_its_shared_memory_segments_in_the_run_directory(
+    endpoints: Endpoints,
+) -> None:
+    """Not /dev/shm/PostgreSQL.*, which a killed server would leave behind for good."""
+    assert _fetch(endpoints.postgres_dsn, "SHOW dynamic_shared_memory_type") == "mmap"

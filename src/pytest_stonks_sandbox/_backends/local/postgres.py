@@ -34,6 +34,9 @@ SERVER_SETTINGS = (
     "max_connections=200",
     "log_min_messages=warning",
     "unix_socket_permissions=0700",
+    # Dynamic shared memory as files in the data directory, which goes with the run: POSIX
+    # segments (/dev/shm/PostgreSQL.*) outlive a server ended by teardown's immediate shutdown.
+    "dynamic_shared_memory_type=mmap",
 )
 INITDB_ARGS = (
     f"--username={ADMIN_USER}",
