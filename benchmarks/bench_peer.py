@@ -12,8 +12,14 @@ root, the peer's pg_ctl runs as the same unprivileged user the plugin's PostgreS
 dev extra's schemathesis and hypothesis plugins (not ours, not the peer's) are disabled on both
 sides (NOT_OURS).
 
-One warm-up run of each is not counted; then the two alternate `--runs` times. Prints each run,
-the medians side by side, ours by stage (from its contract) and ours / peer (target: at most 1.0x).
+Our run directories are in memory by default (/dev/shm, see `_settings/config.py`); the peer's
+PostgreSQL lives in pytest's basetemp, here under the system temp dir as by default. A third side,
+"peer-mem", runs the peer with its basetemp in /dev/shm too, to show what the location is worth
+(creating files on this machine's disk costs far more CPU than in memory).
+
+One warm-up run of each is not counted; then the three alternate `--runs` times. Prints each run,
+the medians side by side, ours by stage (from its contract), ours / peer (target: at most 1.0x)
+and ours / peer-mem.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from pathlib import Path
 
 from pytest_stonks_sandbox._backends.local.binaries import postgres_bin_dir, redis_server
 from pytest_stonks_sandbox._backends.local.postgres import server_uid
+from pytest_stonks_sandbox._settings.config import MEMORY_DIR
 from pytest_stonks_sandbox._settings.project import load_project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -194,10 +201,14 @@ def median_line(label: str, values: list[float]) -> str:
 
 def main(runs: int, fresh: bool) -> None:
     peer = peer_python(fresh)
-    walls: dict[str, list[float]] = {"ours": [], "peer": []}
+    walls: dict[str, list[float]] = {"ours": [], "peer": [], "peer-mem": []}
     parts: dict[str, list[float]] = {part: [] for part in (*STAGES, "rest")}
-    with tempfile.TemporaryDirectory(prefix="bench-peer-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-peer-") as tmp,
+        tempfile.TemporaryDirectory(prefix="bench-peer-", dir=MEMORY_DIR) as in_memory,
+    ):
         work = Path(tmp)
+        Path(in_memory).chmod(0o711)  # the peer's temp dirs are under it (see pg_ctl_executable)
         write_ours(work / "ours")
         configured = load_project(REPO).binaries
         pg_ctl, redis = postgres_bin_dir(configured) / "pg_ctl", redis_server(configured)
@@ -209,6 +220,9 @@ def main(runs: int, fresh: bool) -> None:
                       "test_one.py"], work / "ours"),
             "peer": ([str(peer), "-m", "pytest", "-q", f"--basetemp={work / 'peer-tmp'}",
                       "test_one.py"], work / "peer"),
+            "peer-mem": ([str(peer), "-m", "pytest", "-q",
+                          f"--basetemp={Path(in_memory) / 'peer-tmp'}", "test_one.py"],
+                         work / "peer"),
         }  # fmt: skip
         for label, (argv, project) in commands.items():
             print(f"warm-up {label}: {run(argv, project, label):.2f} s", flush=True)
@@ -222,16 +236,21 @@ def main(runs: int, fresh: bool) -> None:
             print(
                 f"run {number}: ours {walls['ours'][-1]:.2f} s "
                 f"({', '.join(f'{stage} {seconds:.2f}' for stage, seconds in stages.items())}), "
-                f"peer {walls['peer'][-1]:.2f} s",
+                f"peer {walls['peer'][-1]:.2f} s, peer-mem {walls['peer-mem'][-1]:.2f} s",
                 flush=True,
             )
     for label, values in walls.items():
         print(median_line(label, values))
-    print("ours, by stage (from its contract; rest: pytest start-up, collection, contract):")
+    print(
+        "ours, by stage (from its contract; rest: outside every stage: pytest's start before "
+        "the deploy begins, the contract, the exit):"
+    )
     for part, values in parts.items():
         print("  " + median_line(part, values))
     ratio = statistics.median(walls["ours"]) / statistics.median(walls["peer"])
     print(f"ours / peer: {ratio:.2f}x (target: at most 1.0x)")
+    in_memory_ratio = statistics.median(walls["ours"]) / statistics.median(walls["peer-mem"])
+    print(f"ours / peer-mem: {in_memory_ratio:.2f}x (the peer's basetemp in {MEMORY_DIR}, as ours)")
 
 
 if __name__ == "__main__":

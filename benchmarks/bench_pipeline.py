@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
 from pytest_stonks_sandbox._backends.local.backend import LocalBackend
 from pytest_stonks_sandbox._seeding.seeder import seed
+from pytest_stonks_sandbox._settings.config import base_dir as default_base_dir
 from pytest_stonks_sandbox._settings.config import new_run_id
 from pytest_stonks_sandbox._settings.project import load_project
 
@@ -48,7 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    base_dir = Path(tempfile.gettempdir()) / "stonks-sandbox-bench"
+    base_dir = default_base_dir({}).with_name("stonks-sandbox-bench")  # where runs go by default
     results = []
     for index in range(args.runs):
         result = one_run(base_dir)

@@ -29,9 +29,10 @@ import pytest
 
 from pytest_stonks_sandbox._backends.local.rundir import CACHE_DIR, RunDir
 from pytest_stonks_sandbox._contract.validate import validation_errors
+from pytest_stonks_sandbox._settings.config import base_dir
 
 APP = Path(__file__).parent / "app"
-BASE = Path("/tmp/stonks-sandbox-plugin-tests")
+BASE = base_dir({}).with_name("stonks-sandbox-plugin-tests")  # beside the runs' default
 TAG_ENV = "STONKS_PLUGIN_TEST_TAG"
 INNER_TIMEOUT_S = 120.0
 SERVICE = "items"

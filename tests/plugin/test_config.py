@@ -3,6 +3,7 @@ errors a user sees for bad options."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from pytest_stonks_sandbox._settings.config import (
     RUN_ID_PATTERN,
     OptionError,
     SandboxConfig,
+    base_dir,
     new_run_id,
     resolve,
 )
@@ -107,6 +109,17 @@ def test_enabling_and_reuse() -> None:
     assert _resolve(table={"state-file": "st.json"}).state_file == ROOT / "st.json"
     assert _resolve(env={"STONKS_SANDBOX_DIR": "/x/base"}).base_dir == Path("/x/base")
     assert _resolve(cli={"sandbox-gc": True}).gc_only
+
+
+def test_run_directories_default_to_memory_when_it_can_be_written(tmp_path: Path) -> None:
+    memory = tmp_path / "shm"
+    memory.mkdir()
+    assert base_dir({}, memory) == memory / "stonks-sandbox"
+    assert base_dir({"STONKS_SANDBOX_DIR": "/x/base"}, memory) == Path("/x/base")
+    fallback = Path(tempfile.gettempdir()).resolve() / "stonks-sandbox"
+    assert base_dir({}, tmp_path / "absent") == fallback
+    (tmp_path / "a-file").write_text("")
+    assert base_dir({}, tmp_path / "a-file") == fallback
 
 
 def test_run_id_and_namespace_follow_the_cli() -> None:

@@ -290,3 +290,21 @@ def test_without_the_sandbox():
         ["budget api_validation * ok (the summed durations of the 1 test that uses the sandbox)"]
     )
     inner.assert_clean()
+
+
+EXIT_PROBE = """
+import atexit, gc, pathlib
+
+# Registered before the plugin's own exit handler, so it runs after it.
+atexit.register(lambda: pathlib.Path("frozen-at-exit").write_text(str(gc.get_freeze_count())))
+"""
+
+
+def test_a_sandbox_run_leaves_its_objects_out_of_the_collection_at_exit(inner: Inner) -> None:
+    (inner.path / "exitprobe.py").write_text(EXIT_PROBE)
+    inner.tests(test_inner="def test_plain():\n    pass\n")
+    inner.run("--sandbox", "-p", "exitprobe").assert_outcomes(passed=1)
+    assert int((inner.path / "frozen-at-exit").read_text()) > 0
+    inner.run("-p", "exitprobe").assert_outcomes(passed=1)
+    assert int((inner.path / "frozen-at-exit").read_text()) == 0
+    inner.assert_clean()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -94,3 +95,18 @@ def test_a_signal_during_deferred_interrupts_is_noted_not_raised(sig: signal.Sig
         time.sleep(0.05)  # the handler runs in the main thread between bytecodes
         assert (caught.signum, caught.count) == (sig, 1)
     assert {s: signal.getsignal(s) for s in before} == before
+
+
+def test_a_command_runs_to_its_end_with_its_code_and_error_output() -> None:
+    code, error = Workers().command([sys.executable, "-c", "import sys; sys.exit('broken')"])
+    assert (code, error) == (1, "broken")
+    assert Workers().command(["true"]) == (0, "")
+
+
+def test_the_stop_signal_kills_a_command_at_once() -> None:
+    workers = Workers()
+    threading.Timer(0.2, workers.halt).start()
+    started = time.monotonic()
+    with pytest.raises(Halted):
+        workers.command(["sleep", "30"])
+    assert time.monotonic() - started < 1.0

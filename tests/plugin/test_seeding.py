@@ -16,6 +16,8 @@ from sandbox_helpers import APP, make_base
 from pytest_stonks_sandbox._backends.local.backend import LocalBackend
 from pytest_stonks_sandbox._core.errors import SeedError
 from pytest_stonks_sandbox._core.model import Endpoints
+from pytest_stonks_sandbox._core.s3 import S3_REGION, s3_client
+from pytest_stonks_sandbox._core.s3write import S3RequestError, S3Writer
 from pytest_stonks_sandbox._seeding.seeder import seed
 from pytest_stonks_sandbox._settings.config import new_run_id
 from pytest_stonks_sandbox._settings.project import ProjectConfig, parse_project
@@ -221,3 +223,31 @@ def test_a_broken_migration_among_several_is_named_and_the_ones_before_it_stay(
     finally:
         _fetch(dsn, "DROP TABLE IF EXISTS mig_a")
         _fetch(dsn, "DELETE FROM stonks_sandbox_migrations WHERE name = '0001_a.sql'")
+
+
+def test_the_sandboxs_own_s3_calls_reach_the_store_and_wrong_keys_do_not(
+    endpoints: Endpoints,
+) -> None:
+    writer = S3Writer(
+        endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key, S3_REGION
+    )
+    writer.create_bucket("items-bucket")  # created by the deploy: owned already, no error
+    writer.put_object("items-bucket", "dir/a b~c.txt", b"written")
+    client = s3_client(endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key)
+    got = client.get_object(Bucket="items-bucket", Key="dir/a b~c.txt")["Body"].read()
+    assert got == b"written"
+    writer.delete_object("items-bucket", "dir/a b~c.txt")
+    with pytest.raises(client.exceptions.NoSuchKey):
+        client.get_object(Bucket="items-bucket", Key="dir/a b~c.txt")
+    wrong = S3Writer(endpoints.s3_endpoint, endpoints.s3_access_key, "not-the-secret", S3_REGION)
+    with pytest.raises(S3RequestError) as refused:
+        wrong.put_object("items-bucket", "intruder.txt", b"x")
+    assert refused.value.status == 403
+    assert refused.value.code == "SignatureDoesNotMatch"
+
+
+def test_postgres_keeps_its_shared_memory_segments_in_the_run_directory(
+    endpoints: Endpoints,
+) -> None:
+    """Not /dev/shm/PostgreSQL.*, which a killed server would leave behind for good."""
+    assert _fetch(endpoints.postgres_dsn, "SHOW dynamic_shared_memory_type") == "mmap"

@@ -9,11 +9,16 @@ own failure stops the others too, so a broken deploy fails as soon as its first 
 from __future__ import annotations
 
 import queue
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from pytest_stonks_sandbox._core.errors import SandboxError
+
+#: How often a program run by `Workers.command` is checked (its end, the stop signal).
+COMMAND_POLL_S = 0.005
 
 
 class Halted(Exception):
@@ -45,6 +50,22 @@ class Workers:
         """Sleep, or raise Halted as soon as the stop signal is set."""
         if self._halt.wait(seconds):
             raise Halted()
+
+    def command(self, argv: Sequence[str], cwd: Path | None = None) -> tuple[int, str]:
+        """Run a short program to its end: its exit code and error output. The stop signal
+        kills it at once (then Halted is raised)."""
+        process = subprocess.Popen(
+            argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            while process.poll() is None:
+                self.sleep(COMMAND_POLL_S)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            error = process.communicate()[1].decode(errors="replace").strip()
+        return process.returncode, error
 
     # --- running -------------------------------------------------------------------------
     def run(self, calls: Sequence[Callable[[], object]]) -> None:

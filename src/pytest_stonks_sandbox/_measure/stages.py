@@ -17,8 +17,9 @@ class StageClock:
         }
         self.created = time.monotonic()
 
-    def begin(self, name: str) -> None:
-        self._started[name] = time.monotonic()
+    def begin(self, name: str, at: float | None = None) -> None:
+        """Open a stage (begun at `time.monotonic()` value `at`, default now)."""
+        self._started[name] = time.monotonic() if at is None else at
 
     def end(
         self,
@@ -26,10 +27,13 @@ class StageClock:
         status: str = "passed",
         detail: str = "",
         components: Mapping[str, float] | None = None,
+        at: float | None = None,
     ) -> float:
-        """Close a stage; returns its seconds (0 if it never began)."""
+        """Close a stage (at `time.monotonic()` value `at`, default now); returns its seconds
+        (0 if it never began)."""
         began = self._started.pop(name, None)
-        seconds = time.monotonic() - began if began is not None else 0.0
+        ended = time.monotonic() if at is None else at
+        seconds = max(ended - began, 0.0) if began is not None else 0.0
         stage: dict[str, Any] = {"status": status, "seconds": round(seconds, 4)}
         if detail:
             stage["detail"] = detail
@@ -37,6 +41,10 @@ class StageClock:
             stage["components"] = dict(components)
         self._stages[name] = stage
         return seconds
+
+    def discard(self, name: str) -> None:
+        """A stage begun and called off: as if it had never begun."""
+        self._started.pop(name, None)
 
     def skip(self, name: str, detail: str) -> None:
         self._stages[name] = {"status": "skipped", "seconds": 0.0, "detail": detail}

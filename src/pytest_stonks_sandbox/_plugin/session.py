@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +26,7 @@ from pytest_stonks_sandbox._measure.budgets import ApiValidation
 from pytest_stonks_sandbox._measure.memory import MemorySampler
 from pytest_stonks_sandbox._measure.routes import RouteTemplates
 from pytest_stonks_sandbox._measure.stages import StageClock
+from pytest_stonks_sandbox._plugin.early import EarlyDeploy
 from pytest_stonks_sandbox._plugin.record import RunRecord
 from pytest_stonks_sandbox._plugin.reuse import kept_state, plan_attach, record_seed
 from pytest_stonks_sandbox._plugin.routefetch import RouteFetch
@@ -96,6 +98,7 @@ class SandboxSession:
         self.clock = StageClock(STAGES)
         self.record = RunRecord()
         self.backend: Backend | None = None
+        self.early: EarlyDeploy | None = None  # the local deploy begun at configure time
         self.sandbox: Sandbox | None = None
         self.routes: Mapping[str, RouteTemplates] = {}
         self.test_lock: Path | None = controller.test_lock if controller else None
@@ -120,18 +123,25 @@ class SandboxSession:
             self.sandbox = self.controller.sandbox
             self.routes = RouteFetch(self.sandbox.endpoints)
             return self.sandbox
-        self.backend = backend = make_backend(self.cfg)
+        early = self.early
+        if early is not None and self.backend is not None:
+            backend, start = self.backend, early.result
+        else:
+            self.backend = backend = make_backend(self.cfg)
+            self.clock.begin("deploy")
+            start = backend.start
         self.progress(f"deploy: {backend.name} backend, run {self.cfg.run_id} ...")
-        self.clock.begin("deploy")
         try:
-            endpoints = backend.start()
+            endpoints = start()
         except SandboxError as exc:
-            self.clock.end("deploy", "failed", exc.explain(), backend.readiness())
+            ended = early.ended_at if early else None
+            self.clock.end("deploy", "failed", exc.explain(), backend.readiness(), at=ended)
             raise
         except KeyboardInterrupt:
             self.clock.end("deploy", INTERRUPTED, BY_SIGNAL, backend.readiness())
             raise
-        seconds = self.clock.end("deploy", components=backend.readiness())
+        ended = early.ended_at if early else None
+        seconds = self.clock.end("deploy", components=backend.readiness(), at=ended)
         if backend.swept:
             self.progress(
                 f"deploy: removed what killed runs left behind: {', '.join(backend.swept)}"
@@ -184,6 +194,27 @@ class SandboxSession:
             f"{summary.objects} objects in {seconds:.2f} s"
         )
         return summary
+
+    def adopt_early(self, early: EarlyDeploy) -> None:
+        """Take over the deploy begun at configure time (`early.begin_early_deploy`):
+        `provision` joins it, `pytest_collection_finish` calls it off when no selected test
+        needs the sandbox."""
+        self.early, self.backend = early, early.backend
+        self.clock.begin("deploy", at=early.started_at)
+
+    def _call_off_early(self) -> None:
+        """No test needs the sandbox the deploy began for: stop it, as if it had never begun."""
+        early, backend = self.early, self.backend
+        if early is None or early.joined or backend is None:
+            return
+        early.halt()
+        try:
+            backend.stop()
+        except SandboxError as exc:
+            self.record.infra_error = self.record.infra_error or exc
+        early.settled = True
+        self.clock.discard("deploy")
+        self.early = self.backend = None
 
     def provision_or_exit(self) -> Sandbox:
         """Provision; an infrastructure failure ends the session with exit code 2."""
@@ -256,6 +287,19 @@ class SandboxSession:
             if uses and getattr(item, "stage", "tests") == "tests":
                 item.user_properties.append(SANDBOX_PROPERTY)
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """A deploy begun at start-up is called off when no selected test will use it. When
+        collection ends with an exception (pytest calls this hook then too: Ctrl-C, SIGTERM, a
+        usage error), the session's finish decides."""
+        if self.early is None or sys.exc_info()[1] is not None:
+            return
+        broken = session.testsfailed and not session.config.option.continue_on_collection_errors
+        if broken or not self.needs_sandbox(session.items):
+            self._call_off_early()
+
+    def needs_sandbox(self, items: Iterable[pytest.Item]) -> bool:
+        return any(self.uses_sandbox(getattr(item, "fixturenames", ())) for item in items)
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         if session.config.option.collectonly or self.config.pluginmanager.has_plugin("dsession"):
@@ -268,7 +312,7 @@ class SandboxSession:
             except SandboxError as exc:
                 self.record.infra_error = exc
                 pytest.exit(exc.explain(), returncode=EXIT_INFRA)
-        if any(self.uses_sandbox(getattr(item, "fixturenames", ())) for item in session.items):
+        if self.needs_sandbox(session.items):
             self.provision_or_exit()
         self.begin_tests()
 
@@ -304,6 +348,7 @@ class SandboxSession:
         # pytest reports broken test modules as "interrupted"; they are test failures here.
         collect_errors = record.tally.collect_errors
         interrupted = stopped and not collect_errors
+        self._end_early(interrupted)
         self._end_tests(interrupted)
         self._end_frontend(interrupted)
         if record.memory is not None:
@@ -314,6 +359,8 @@ class SandboxSession:
         if self.backend is not None:
             record.forwards = forward_counters(self.backend) or None
         self._teardown(code, interrupted)
+        if self.early is not None:
+            self.early.settled = True
         if self.evidence is not None:
             self.evidence.finish()
         if self.late_signals.count and not interrupted:
@@ -333,6 +380,19 @@ class SandboxSession:
         write_report(self.cfg.results_path, self.document)
         session.exitstatus = self.document["exit_code"]
         self._write_html(self.document)
+
+    def _end_early(self, interrupted: bool) -> None:
+        """A deploy begun at start-up that no test joined: a signal stopped it (torn down as a
+        deploy that was interrupted), or the run ended before any test (called off)."""
+        early, backend = self.early, self.backend
+        if early is None or early.joined or backend is None:
+            return
+        if not interrupted:
+            self._call_off_early()
+            return
+        early.halt()
+        status, detail = ("passed", "") if early.succeeded else (INTERRUPTED, BY_SIGNAL)
+        self.clock.end("deploy", status, detail, backend.readiness(), at=early.ended_at)
 
     def _write_html(self, document: dict[str, Any]) -> None:
         """The HTML report beside the contract; a report that cannot be written is said on the

@@ -29,7 +29,7 @@ import asyncpg
 
 from pytest_stonks_sandbox._core.errors import SeedError
 from pytest_stonks_sandbox._core.model import Endpoints
-from pytest_stonks_sandbox._core.s3 import s3_client
+from pytest_stonks_sandbox._core.s3write import S3Writer
 from pytest_stonks_sandbox._seeding.csvrows import NotPlain, data_rows
 from pytest_stonks_sandbox._settings.project import ProjectConfig
 
@@ -391,14 +391,15 @@ def upload_objects(endpoints: Endpoints, project: ProjectConfig) -> int:
                 f"is not inside a declared bucket directory ({', '.join(project.buckets)}).",
                 "put objects under objects/<bucket>/ and list the bucket in 'buckets'.",
             )
-    client = s3_client(endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key)
+    client = S3Writer(
+        endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key,
+        endpoints.s3_region,
+    )  # fmt: skip
 
     def put(path: Path) -> None:
         relative = path.relative_to(root)
         try:
-            client.put_object(
-                Bucket=relative.parts[0], Key="/".join(relative.parts[1:]), Body=path.read_bytes()
-            )
+            client.put_object(relative.parts[0], "/".join(relative.parts[1:]), path.read_bytes())
         except Exception as exc:
             raise SeedError("s3", f"object {relative} could not be uploaded ({exc}).") from exc
 

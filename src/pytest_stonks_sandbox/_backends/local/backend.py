@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -76,6 +77,7 @@ class LocalBackend:
         self._secrets: list[str] = []
         self._start_evidence: list[EvidenceFile] | None = None
         self.workers = Workers()
+        self._stop_lock = threading.Lock()
         self.ports: dict[str, int] = {}
 
     @property
@@ -229,7 +231,13 @@ class LocalBackend:
     def stop(self, wait: bool = True) -> None:
         """Halt the deploy's workers and end every component at once: the sandbox is thrown away
         (PostgreSQL without a checkpoint), so nothing is worth waiting for (`wait` changes
-        nothing here: it is always done on return)."""
+        nothing here: it is always done on return). Two stops (a deploy that failed in a thread
+        of its own while the session tears down) run one after the other; the second finds
+        little left to do."""
+        with self._stop_lock:
+            self._stop()
+
+    def _stop(self) -> None:
         self.workers.halt()
         errors: list[str] = []
         components = self.components

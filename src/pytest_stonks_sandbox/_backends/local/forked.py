@@ -33,8 +33,6 @@ PROGRAM = Path(launcher_program.__file__)
 BOOTSTRAP = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
 APP_LOAD_FAILED = launcher_program.APP_LOAD_FAILED
 NAME = "launcher"
-#: How long a dead child's exit code is waited for from the launcher before it is taken as killed.
-REPORT_WAIT_S = 2.0
 
 
 class ForkedProcess:
@@ -51,12 +49,13 @@ class ForkedProcess:
         self._ended.set()
 
     def poll(self) -> int | None:
-        """Its exit code once it has exited. The launcher reaps it and reports the code a moment
-        later; a check between two tests must not miss an exit that report has not reached yet."""
+        """Its exit code once the launcher has reported it (None until then, as `Popen.poll`
+        while the code is not collected); killed with the launcher, it is taken as SIGKILL.
+        Whoever must not miss an exit that is not reported yet waits for it (`wait`)."""
         if self._ended.is_set():
             return self.returncode
-        if _dead(self.pid) and not self._ended.wait(0 if self._launcher.gone else REPORT_WAIT_S):
-            self.ended(-signal.SIGKILL)  # no report (killed with the launcher, reaped by init)
+        if self._launcher.gone and _dead(self.pid):
+            self.ended(-signal.SIGKILL)  # no report will come: reaped by init
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:

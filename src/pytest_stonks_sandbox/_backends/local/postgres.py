@@ -34,6 +34,9 @@ SERVER_SETTINGS = (
     "max_connections=200",
     "log_min_messages=warning",
     "unix_socket_permissions=0700",
+    # Dynamic shared memory as files in the data directory, which goes with the run: POSIX
+    # segments (/dev/shm/PostgreSQL.*) outlive a server ended by teardown's immediate shutdown.
+    "dynamic_shared_memory_type=mmap",
 )
 INITDB_ARGS = (
     f"--username={ADMIN_USER}",
@@ -157,17 +160,19 @@ class PostgresServer(ManagedProcess):
         _check_traversable(self.bin_dir, uid)
         template = initdb_template(self.bin_dir, self.run.path.parent / CACHE_DIR)
         self.template_password = template_password(template)
-        copied = subprocess.run(
-            ["cp", "-a", str(template), str(self.data_dir)], capture_output=True, text=True
-        )
-        if copied.returncode != 0:
-            raise ProvisionError("postgres", f"could not copy the data template: {copied.stderr}")
+        self._copy(template)
         self.socket_dir.mkdir(mode=0o700)
         if uid is not None:
             os.chown(self.socket_dir, uid, uid)
             # The server's user may pass through the run directory (its group), no one else.
             os.chown(self.run.path, -1, uid)
             os.chmod(self.run.path, 0o710)
+
+    def _copy(self, template: Path) -> None:
+        """Copy the template into the data directory; a stop signal ends the copy at once."""
+        code, error = self.workers.command(["cp", "-a", str(template), str(self.data_dir)])
+        if code != 0:
+            raise ProvisionError("postgres", f"could not copy the data template: {error}")
 
     def argv(self) -> list[str]:
         settings = [arg for setting in SERVER_SETTINGS for arg in ("-c", setting)]

@@ -3,21 +3,21 @@ processes."""
 
 from __future__ import annotations
 
-import contextlib
+import http.client
 import json
 import os
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from pytest_stonks_sandbox._backends.local.process import ManagedProcess
 from pytest_stonks_sandbox._backends.local.rundir import RunDir
 from pytest_stonks_sandbox._backends.local.weedsecurity import write_security
 from pytest_stonks_sandbox._backends.probes import http_status, redis_ping, tcp_open
 from pytest_stonks_sandbox._core.errors import ProvisionError
-from pytest_stonks_sandbox._core.s3 import s3_client
+from pytest_stonks_sandbox._core.s3 import S3_REGION
+from pytest_stonks_sandbox._core.s3write import S3Writer
 
 WEED_PORT_FLAGS = (
     "master.port",
@@ -195,7 +195,8 @@ class S3Server(ManagedProcess):
         config = self.root / "identities.json"
         config.write_text(json.dumps(identities), encoding="utf-8")
         os.chmod(config, 0o600)
-        write_security(self.root)  # master, volume and filer closed to everyone but the store
+        # master, volume and filer closed to everyone but the store
+        write_security(self.root, self.workers)
 
     def env(self) -> dict[str, str]:
         # One volume per growth (as `weed mini` does): every bucket gets room of its own.
@@ -251,23 +252,22 @@ class S3Server(ManagedProcess):
 
     def after_ready(self) -> None:
         """Create the buckets, each ready for data: a probe object is written and deleted."""
-        client = s3_client(self.endpoint, self.access_key, self.secret_key)
+        client = S3Writer(self.endpoint, self.access_key, self.secret_key, S3_REGION)
         deadline = time.monotonic() + self.timeout_s
         with ThreadPoolExecutor(max_workers=max(len(self.buckets), 1)) as pool:
             for future in [pool.submit(self._create, client, b, deadline) for b in self.buckets]:
                 future.result()
 
-    def _create(self, client: Any, bucket: str, deadline: float) -> None:
+    def _create(self, client: S3Writer, bucket: str, deadline: float) -> None:
         """Create one bucket and write then delete a probe object (true readiness: a PUT)."""
         probe = ".stonks-sandbox-probe"
         while True:
             try:
-                with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
-                    client.create_bucket(Bucket=bucket)
-                client.put_object(Bucket=bucket, Key=probe, Body=b"probe")
-                client.delete_object(Bucket=bucket, Key=probe)
+                client.create_bucket(bucket)
+                client.put_object(bucket, probe, b"probe")
+                client.delete_object(bucket, probe)
                 return
-            except Exception as exc:  # botocore raises many types while the store warms up
+            except (OSError, http.client.HTTPException) as exc:  # while the store warms up
                 if time.monotonic() > deadline:
                     raise ProvisionError(
                         "s3", f"bucket {bucket!r} could not be created: {exc}", "see the s3 log."

@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import subprocess
 from pathlib import Path
 
+from pytest_stonks_sandbox._backends.parallel import Workers
 from pytest_stonks_sandbox._core.errors import ProvisionError
 
 JWT_SECTIONS = ("jwt.signing", "jwt.signing.read", "jwt.filer_signing", "jwt.filer_signing.read")
@@ -25,11 +25,12 @@ COMMON_NAME = "stonks-sandbox"
 VALID_DAYS = "30"  # longer than a kept sandbox lives (its TTL)
 
 
-def write_security(root: Path) -> Path:
-    """Write `root/security.toml` and its TLS files under `root/tls`; return the toml's path."""
+def write_security(root: Path, workers: Workers) -> Path:
+    """Write `root/security.toml` and its TLS files under `root/tls`; return the toml's path.
+    `workers`' stop signal ends the making of the certificates at once."""
     tls = root / "tls"
     tls.mkdir(mode=0o700, exist_ok=True)
-    _make_certificates(tls)
+    _make_certificates(tls, workers)
     lines = []
     for section in JWT_SECTIONS:
         lines += [f"[{section}]", f'key = "{secrets.token_hex(32)}"', "expires_after_seconds = 60"]
@@ -45,7 +46,7 @@ def write_security(root: Path) -> Path:
     return path
 
 
-def _make_certificates(tls: Path) -> None:
+def _make_certificates(tls: Path, workers: Workers) -> None:
     """A CA and one certificate (server and client, 127.0.0.1) it signed, in `tls`."""
     openssl = shutil.which("openssl")
     if openssl is None:
@@ -70,14 +71,11 @@ def _make_certificates(tls: Path) -> None:
     old = os.umask(0o077)  # the keys are born 0600
     try:
         for step in steps:
-            done = subprocess.run(
-                [openssl, *step], cwd=tls, capture_output=True, text=True, check=False, timeout=30
-            )
-            if done.returncode != 0:
+            code, error = workers.command([openssl, *step], cwd=tls)
+            if code != 0:
                 raise ProvisionError(
                     "s3",
-                    f"openssl {step[0]} failed making the store's TLS certificates: "
-                    f"{done.stderr.strip()[-300:]}",
+                    f"openssl {step[0]} failed making the store's TLS certificates: {error[-300:]}",
                     "check that `openssl version` works on this machine.",
                 )
     finally:
