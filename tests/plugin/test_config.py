@@ -120,6 +120,7 @@ def test_run_directories_default_to_memory_when_it_can_be_written(tmp_path: Path
     assert base_dir({}, tmp_path / "absent") == fallback
     (tmp_path / "a-file").write_text("")
     assert base_dir({}, tmp_path / "a-file") == fallback
+    assert base_dir({}, memory, min_free=1 << 60) == fallback  # too small: a container's shm
 
 
 def test_run_id_and_namespace_follow_the_cli() -> None:

@@ -46,15 +46,28 @@ class OptionError(ValueError):
 #: volumes, logs) are thrown away with it, and creating a file there costs microseconds where a
 #: disk's journal can cost a millisecond (a PostgreSQL data directory is about a thousand files).
 MEMORY_DIR = Path("/dev/shm")
+#: Used only with this much free: a container's /dev/shm is often 64 MiB, which a sandbox
+#: outgrows in the middle of a run.
+MEMORY_MIN_FREE = 1 << 30
 
 
-def base_dir(env: Mapping[str, str], memory_dir: Path = MEMORY_DIR) -> Path:
+def _roomy(directory: Path, min_free: int) -> bool:
+    """`directory` is there for this user to write, with at least `min_free` bytes free."""
+    if not (directory.is_dir() and os.access(directory, os.W_OK | os.X_OK)):
+        return False
+    stats = os.statvfs(directory)
+    return stats.f_bavail * stats.f_frsize >= min_free
+
+
+def base_dir(
+    env: Mapping[str, str], memory_dir: Path = MEMORY_DIR, min_free: int = MEMORY_MIN_FREE
+) -> Path:
     """Where run directories live: $STONKS_SANDBOX_DIR, else <memory_dir>/stonks-sandbox when
-    that directory is there for this user to write, else <tmp>/stonks-sandbox."""
+    this user can write there and it has `min_free` bytes free, else <tmp>/stonks-sandbox."""
     configured = env.get("STONKS_SANDBOX_DIR")
     if configured:
         return Path(configured).resolve()
-    usable = memory_dir.is_dir() and os.access(memory_dir, os.W_OK | os.X_OK)
+    usable = _roomy(memory_dir, min_free)
     return ((memory_dir if usable else Path(tempfile.gettempdir())) / "stonks-sandbox").resolve()
 
 
