@@ -93,6 +93,10 @@ def _interrupt(proc: subprocess.Popen[bytes], sig: signal.Signals, results: Path
     return seconds
 
 
+def _read(path: Path) -> str:
+    return path.read_text() if path.is_file() else ""
+
+
 def one_run(moment: str, sig: signal.Signals, base: Path) -> float:
     """One interrupted run; run dirs go under `base`, whose _cache (the initdb template) stays."""
     scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=base.parent))
@@ -108,7 +112,8 @@ def one_run(moment: str, sig: signal.Signals, base: Path) -> float:
         (tests / "test_sleeper.py").write_text(SLEEPER, encoding="utf-8")
         marker = tests / "started.marker"
         proc = _pytest(base, results, str(tests / "test_sleeper.py"))
-        run_dir = _wait(proc, lambda: Path(marker.read_text()) if marker.is_file() else None)
+        # The marker can be seen before its text is written: wait for the text too.
+        run_dir = _wait(proc, lambda: Path(text) if (text := _read(marker)) else None)
     seconds = _interrupt(proc, sig, results)
     shutil.rmtree(scratch)
     if run_dir.exists():
