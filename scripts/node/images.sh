@@ -10,6 +10,9 @@ BASE_PACKAGES=python3,python3-pip,python-is-python3,passwd,ca-certificates
 # name -> SERVICE build argument of k8s/images/Dockerfile
 declare -A SERVICE_IMAGES=([query-api]=query_api [symbol-registry]=symbol_registry
   [risk-engine]=risk_engine [trading-engine]=trading_engine [frontend]=frontend)
+# name -> files of the repository an infrastructure image carries beside its own directory (the
+# bucket Job signs its requests with the plugin's S3 client, which needs only the standard library)
+declare -A INFRA_EXTRA=([s3]=src/pytest_stonks_sandbox/_core/s3write.py)
 
 buildah_() {
   buildah --root "$NODE_CACHE/buildah/storage" --runroot "$STATE/buildah" --storage-driver overlay "$@"
@@ -25,7 +28,8 @@ PAUSE_IMAGE="localhost/stonks-node/pause:$(sha256sum "$HELPERS/pause/main.go" | 
 base_image() { echo "localhost/stonks-node/base:$(printf '%s %s' "$DEBIAN_SUITE" "$BASE_PACKAGES" | sha256sum | cut -c1-12)"; }
 # The tag of the service images: Dockerfile, services tree and base.
 image_tag() { echo "node-$(printf '%s %s' "$(hash_inputs k8s/images/Dockerfile services)" "$(base_image)" | sha256sum | cut -c1-12)"; }
-infra_image() { echo "localhost/stonks-node/$1:$(printf '%s %s' "$(hash_inputs "scripts/node/images/$1")" "$(base_image)" | sha256sum | cut -c1-12)"; }
+# shellcheck disable=SC2086  # INFRA_EXTRA holds paths without spaces, one word each
+infra_image() { echo "localhost/stonks-node/$1:$(printf '%s %s' "$(hash_inputs "scripts/node/images/$1" ${INFRA_EXTRA[$1]:-})" "$(base_image)" | sha256sum | cut -c1-12)"; }
 
 # What the runner image holds (k8s/images/Dockerfile.runner copies its context, this list).
 RUNNER_INPUTS=(pyproject.toml README.md run_pipeline.sh src services seeds tests/integration k8s)
@@ -110,6 +114,17 @@ build_runner_image() {
   rm -rf "$context"
 }
 
+# build_infra_image <ref> <name>: from a context of scripts/node/images/<name> and its extra files.
+build_infra_image() {
+  local context="$NODE_CACHE/$2-context" extra
+  rm -rf "$context" && mkdir -p "$context"
+  cp -a "$HELPERS/images/$2/." "$context/"
+  # shellcheck disable=SC2086  # as in infra_image
+  for extra in ${INFRA_EXTRA[$2]:-}; do cp "$REPO/$extra" "$context/"; done
+  bud "$1" "$context/Containerfile" "$context"
+  rm -rf "$context"
+}
+
 # ensure_image <ref> <build command...>: build and save unless its archive exists.
 ensure_image() {
   local ref="$1"; shift
@@ -145,8 +160,7 @@ build_images() {
       bud "localhost/stonks-oracle/$name:$tag" "$REPO/k8s/images/Dockerfile" "$REPO" "SERVICE=${SERVICE_IMAGES[$name]}"
   done
   for name in postgres redis s3; do
-    ensure_image "$(infra_image "$name")" \
-      bud "$(infra_image "$name")" "$HELPERS/images/$name/Containerfile" "$HELPERS/images/$name"
+    ensure_image "$(infra_image "$name")" build_infra_image "$(infra_image "$name")" "$name"
   done
   ensure_image "$(runner_image)" build_runner_image "$(runner_image)"
   log "images ready in $((SECONDS - start)) s (service tag $tag)"
