@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import shlex
 import socket
 import statistics
 import subprocess
@@ -40,6 +39,8 @@ from kubernetes import config
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from realnode import node_env, script  # noqa: E402
+
 from pytest_stonks_sandbox._backends.kubernetes.backend import KubernetesBackend  # noqa: E402
 from pytest_stonks_sandbox._backends.probes import redis_auth_ping  # noqa: E402
 from pytest_stonks_sandbox._seeding import seeder as seeding  # noqa: E402
@@ -48,7 +49,6 @@ from pytest_stonks_sandbox._settings.project import ProjectConfig, load_project 
 from tests.cluster.localkubelet import LocalKubelet  # noqa: E402
 
 SCRIPT = ROOT / "scripts" / "kwok-cluster.sh"
-NODE_SCRIPT = ROOT / "scripts" / "real-node.sh"
 SERVICE = "symbol-registry"
 
 
@@ -133,21 +133,14 @@ def one_run(
     }
 
 
-def node(verb: str) -> str:
-    done = subprocess.run(
-        [str(NODE_SCRIPT), verb], check=True, stdout=subprocess.PIPE, text=True, timeout=900
-    )
-    return done.stdout
-
-
 def real_node(runs: int, requests: int) -> list[dict[str, float]]:
     """The runs on the real node (brought up here, taken down at the end)."""
     project = dataclasses.replace(load_project(ROOT), k8s_manifests=ROOT / "k8s" / "node")
-    node("build")
+    script("build", progress=True)
     results = []
     try:
-        node("up")
-        env = dict(shlex.split(line)[1].split("=", 1) for line in node("env").splitlines())
+        script("up", progress=True)
+        env = node_env()
         os.environ["KUBECONFIG"] = env["KUBECONFIG"]
         for index in range(runs):
             result = one_run(None, project, requests, env["STONKS_SANDBOX_IMAGE_TAG"])
@@ -155,7 +148,7 @@ def real_node(runs: int, requests: int) -> list[dict[str, float]]:
             figures = ", ".join(f"{k} {v:.3f}" for k, v in result.items())
             print(f"run {index + 1}: {figures}", flush=True)
     finally:
-        node("down")
+        script("down", progress=True)
     return results
 
 

@@ -14,30 +14,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import shlex
 import statistics
-import subprocess
 import time
 from pathlib import Path
+
+from realnode import node_env, script
 
 from pytest_stonks_sandbox._backends.kubernetes.backend import KubernetesBackend
 from pytest_stonks_sandbox._settings.config import new_run_id
 from pytest_stonks_sandbox._settings.project import load_project
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "real-node.sh"
-
-
-def script(verb: str) -> str:
-    return subprocess.run(
-        [str(SCRIPT), verb], check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        text=True, timeout=900,
-    ).stdout  # fmt: skip
-
-
-def node_env() -> dict[str, str]:
-    pairs = (shlex.split(line)[1].split("=", 1) for line in script("env").splitlines())
-    return dict(pairs)
 
 
 def one_run() -> dict[str, float]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import statistics
 import subprocess
 import sys
@@ -23,20 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from realnode import node_env, script
+
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "real-node.sh"
-
-
-def script(verb: str) -> str:
-    return subprocess.run(
-        [str(SCRIPT), verb], check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        text=True, timeout=900,
-    ).stdout  # fmt: skip
-
-
-def node_env() -> dict[str, str]:
-    pairs = (shlex.split(line)[1].split("=", 1) for line in script("env").splitlines())
-    return dict(pairs)
 
 
 def one_run(node: dict[str, str], tests: str, out: Path) -> dict[str, float]:
