@@ -26,6 +26,7 @@ from pytest_stonks_sandbox._backends.kubernetes.cluster import (
     hopeless,
     is_ready,
     restarts,
+    succeeded,
 )
 from pytest_stonks_sandbox._backends.kubernetes.evidence import namespace_evidence
 from pytest_stonks_sandbox._backends.kubernetes.podmemory import PodMemoryProbe
@@ -255,8 +256,10 @@ class KubernetesBackend:
         self._ready[component] = round(time.monotonic() - started, 4)
 
     def _await_job(self, name: str, started: float) -> None:
-        ns = self._namespace()
-        while not ns.job_complete(name):
+        """The Job has completed, or its pod (labelled with the Job's name, so in the pod
+        watch) shows its containers ended with 0, a second or two before the Job says so."""
+        ns, pods = self._namespace(), self._require_pods()
+        while not (any(map(succeeded, pods.by_component([name])[name])) or ns.job_complete(name)):
             if time.monotonic() > started + self.timeout_s:
                 raise ReadinessError(
                     f"job {name}",

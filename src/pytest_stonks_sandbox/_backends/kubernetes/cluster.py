@@ -251,12 +251,7 @@ class Namespace:
         return ""
 
     def job_complete(self, name: str) -> bool:
-        """True when the Job has succeeded, or one of its pods has (its containers all ended
-        with 0: the kubelet and the Job controller tell so a second or two later); a failed
-        Job is a ReadinessError."""
-        pods = self.core.list_namespaced_pod(self.name, label_selector=f"job-name={name}").items
-        if any(succeeded(pod) for pod in pods):
-            return True
+        """True when the Job has succeeded; a failed Job is a ReadinessError."""
         job = self.batch.read_namespaced_job(name, self.name)
         for condition in job.status.conditions or []:
             if condition.status != "True":
