@@ -195,8 +195,7 @@ class PortForward:
                 _pump(conn, remote)
         finally:
             if close_stream is not None:
-                with contextlib.suppress(Exception):
-                    close_stream()
+                _close_quietly(close_stream)
             with self._lock:
                 self._open.pop(conn, None)
             with contextlib.suppress(OSError):
