@@ -96,7 +96,7 @@ class WeedPart(ManagedProcess):
         return self.store.root  # where weed reads security.toml
 
     def env(self) -> dict[str, str]:
-        return self.store.env()
+        return self.store.part_env(self.part)
 
     def is_ready(self) -> bool:
         """Both its ports serve: an HTTP answer (any status) and a gRPC listener."""
@@ -198,10 +198,16 @@ class S3Server(ManagedProcess):
         # master, volume and filer closed to everyone but the store
         write_security(self.root, self.workers)
 
-    def env(self) -> dict[str, str]:
-        # One volume per growth (as `weed mini` does): every bucket gets room of its own.
-        return {**os.environ, "TMPDIR": str(self.root / "tmp"), "GOMEMLIMIT": "100MiB",
-                "WEED_MASTER_VOLUME_GROWTH_COPY_1": "1"}  # fmt: skip
+    def part_env(self, part: str) -> dict[str, str]:
+        """The environment of one part. One volume per growth (as `weed mini` does): every
+        bucket gets room of its own. The filer has no memory limit: its buffers, reserved at
+        start and mostly never touched, count against any limit up to 200 MiB, and under one
+        its collector never rests (0.15 s more CPU to start, 60 ms a second from then on)."""
+        env = {**os.environ, "TMPDIR": str(self.root / "tmp"),
+               "WEED_MASTER_VOLUME_GROWTH_COPY_1": "1"}  # fmt: skip
+        if part != "filer":
+            env["GOMEMLIMIT"] = "100MiB"
+        return env
 
     def _spawn(self) -> None:
         for part in self.parts:
