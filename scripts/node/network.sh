@@ -14,6 +14,7 @@ net_up() {
   log "network: unreachable routes for $POD_CIDR and $SERVICE_CIDR, bridge $BRIDGE ($NODE_IP)"
   ip route replace unreachable "$POD_CIDR"
   ip route replace unreachable "$SERVICE_CIDR"
+  pod_links_without_ipv6
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
     ip link add "$BRIDGE" type bridge
   fi
@@ -65,6 +66,19 @@ icmp_unreachable_unlimited() {
   mask="$(sysctl -n net.ipv4.icmp_ratemask)"
   sysctl_for_node net.ipv4.icmp_ratemask "$((mask & ~ICMP_DEST_UNREACH_BIT))"
   sysctl_for_node net.ipv4.route.error_cost 0
+}
+
+# Every pod start adds a veth to the host, and a pod's end removes one. With IPv6 on, each gets a
+# link-local address about 1.5 s later (after duplicate address detection). Chromium fails the
+# requests in flight whenever the host's addresses change (net::ERR_NETWORK_CHANGED, even on
+# loopback), so a page checked on the host just after a fault failed at random. The cluster is
+# IPv4 only: while the node is up, new interfaces (the bridge and every veth) get no IPv6.
+pod_links_without_ipv6() {
+  [[ -e /proc/sys/net/ipv6/conf/default/disable_ipv6 ]] || return 0
+  sysctl_for_node net.ipv6.conf.default.disable_ipv6 1
+  if [[ -e "/proc/sys/net/ipv6/conf/$BRIDGE/disable_ipv6" ]]; then
+    sysctl -qw "net.ipv6.conf.$BRIDGE.disable_ipv6=1"
+  fi
 }
 
 # Set a sysctl while the node is up, keeping the host's value (the first one seen) for `down`.

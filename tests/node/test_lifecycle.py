@@ -35,10 +35,19 @@ def leftovers() -> list[str]:
     return found
 
 
+def sysctl(key: str) -> str:
+    return Path("/proc/sys", *key.split(".")).read_text(encoding="utf-8").split()[0]
+
+
 def test_down_leaves_nothing_and_a_warm_up_is_quick(node: Node) -> None:
+    saved = CACHE / "run" / "sysctl-host"  # the host's values of what the node changed
+    host = dict(line.split("=", 1) for line in saved.read_text(encoding="utf-8").splitlines())
+    assert {"net.ipv4.icmp_ratemask", "net.ipv4.route.error_cost"} <= set(host)
     try:
         assert node.script("down") == 0
         left = leftovers()
+        left += [f"sysctl {k}={sysctl(k)} (host: {v})" for k, v in host.items() if sysctl(k) != v]
+        left += [f"file {saved}"] if saved.exists() else []
     finally:
         started = time.monotonic()
         assert node.script("up") == 0  # the other tests need the node

@@ -23,6 +23,7 @@ from pytest_stonks_sandbox._backends.kubernetes import api, manifests
 from pytest_stonks_sandbox._backends.kubernetes.cluster import (
     Namespace,
     component_of,
+    has_ended,
     hopeless,
     is_ready,
     restarts,
@@ -406,7 +407,9 @@ class KubernetesBackend:
             self._scaled_down.add(component)
             ns.scale(component, 0)
             pods.wait(
-                [component], self.timeout_s, done=lambda found: {component: not found[component]}
+                [component],
+                self.timeout_s,
+                done=lambda found: {component: all(map(has_ended, found[component]))},
             )
             if forward is not None:
                 forward.drop_connections()

@@ -47,6 +47,15 @@ def succeeded(pod: Any) -> bool:
     )
 
 
+def has_ended(pod: Any) -> bool:
+    """Being deleted with no container running: it serves nothing any more, though its object
+    stays until the kubelet has cleaned up after it (about a second on a busy node)."""
+    if pod.metadata.deletion_timestamp is None:
+        return False
+    statuses = pod.status.container_statuses or []
+    return not any(s.state is not None and s.state.running for s in statuses)
+
+
 def is_running(pod: Any) -> bool:
     """Running and not being deleted, every container running (Ready or not)."""
     if pod.metadata.deletion_timestamp is not None or pod.status.phase != "Running":
