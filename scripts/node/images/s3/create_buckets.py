@@ -9,14 +9,16 @@ import http.client
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from s3write import S3Writer
 
-RETRY_S = 0.2
+RETRY_S = 0.05
 DEADLINE_S = 120
 
 
 def main() -> int:
+    """Every bucket at once: each new bucket's first write waits for a volume of its own."""
     store = S3Writer(
         os.environ.get("S3_ENDPOINT", "http://s3:9000"),
         os.environ["S3_ACCESS_KEY"],
@@ -24,20 +26,26 @@ def main() -> int:
         os.environ.get("S3_REGION", "us-east-1"),
     )
     deadline = time.monotonic() + DEADLINE_S
-    for bucket in os.environ.get("BUCKETS", "").split():
-        while True:
-            try:
-                store.create_bucket(bucket)  # one this key already owns is fine
-                store.put_object(bucket, ".probe", b"probe")
-                store.delete_object(bucket, ".probe")
-                print(f"bucket {bucket} ready", flush=True)
-                break
-            except (OSError, http.client.HTTPException) as exc:  # the store may be starting
-                if time.monotonic() > deadline:
-                    print(f"bucket {bucket}: {exc}", file=sys.stderr)
-                    return 1
-                time.sleep(RETRY_S)
-    return 0
+    buckets = os.environ.get("BUCKETS", "").split()
+    with ThreadPoolExecutor(max_workers=max(len(buckets), 1)) as pool:
+        ready = list(pool.map(lambda bucket: create(store, bucket, deadline), buckets))
+    return 0 if all(ready) else 1
+
+
+def create(store: S3Writer, bucket: str, deadline: float) -> bool:
+    """Create one bucket and write then delete a probe object, retrying while the store starts."""
+    while True:
+        try:
+            store.create_bucket(bucket)  # one this key already owns is fine
+            store.put_object(bucket, ".probe", b"probe")
+            store.delete_object(bucket, ".probe")
+            print(f"bucket {bucket} ready", flush=True)
+            return True
+        except (OSError, http.client.HTTPException) as exc:  # the store may be starting
+            if time.monotonic() > deadline:
+                print(f"bucket {bucket}: {exc}", file=sys.stderr, flush=True)
+                return False
+            time.sleep(RETRY_S)
 
 
 if __name__ == "__main__":
