@@ -10,29 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
-ITEMS = [
-    {"id": "00000000-0000-4000-c100-000000000001", "name": "alpha"},
-    {"id": "00000000-0000-4000-c100-000000000002", "name": "beta"},
-    {"id": "00000000-0000-4000-c100-000000000003", "name": "gamma"},
-]
+import service  # the stdlib service beside this file: its items and its readiness check
+
+ITEMS = [{"id": item_id, "name": name} for item_id, name in service.ITEMS.items()]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 print(f"asgi items: imported in pid {os.getpid()}", flush=True)
-
-
-def _reachable(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), 0.5):
-            return True
-    except OSError:
-        return False
 
 
 def _answer(path: str, headers: dict[str, str]) -> tuple[int, object]:
@@ -40,7 +27,7 @@ def _answer(path: str, headers: dict[str, str]) -> tuple[int, object]:
         return 200, {"status": "ok"}
     if path == "/ready":
         deps = [os.environ.get("STONKS_DATABASE_URL", ""), os.environ.get("STONKS_REDIS_URL", "")]
-        ok = all(_reachable(url) for url in deps)
+        ok = all(service.reachable(url) for url in deps)
         return (200 if ok else 503), {"ready": ok}
     if path == "/whoami":
         return 200, {"pid": os.getpid(), "ppid": os.getppid(), "sid": os.getsid(0)}

@@ -32,7 +32,8 @@ OPENAPI = {
 }
 
 
-def _reachable(url: str) -> bool:
+def reachable(url: str) -> bool:
+    """The URL's host and port accept a TCP connection (within 0.5 s)."""
     parts = urlsplit(url)
     try:
         with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), 0.5):
@@ -86,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
                 os.environ.get("STONKS_DATABASE_URL", ""),
                 os.environ.get("STONKS_REDIS_URL", ""),
             ]
-            ok = all(_reachable(url) for url in deps)
+            ok = all(reachable(url) for url in deps)
             return self._send(200 if ok else 503, {"ready": ok})
         if path == "/openapi.json":
             return self._send(200, OPENAPI)
