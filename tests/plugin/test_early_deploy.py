@@ -101,7 +101,12 @@ def _interrupted_run(inner: Inner, *args: str) -> subprocess.Popen[bytes]:
 def test_signal_during_collection_tears_the_deploy_down(inner: Inner) -> None:
     """The service never gets ready, so the deploy is still waiting when the signal comes."""
     inner.configure(service={"ready": "/never-ready"})
-    sleeps = "pathlib.Path('collecting.marker').write_text('1')\ntime.sleep(60)"
+    # In slices: the kernel may hand the signal to a thread of the deploy, and Python acts on
+    # it only once the main thread runs again.
+    sleeps = (
+        "pathlib.Path('collecting.marker').write_text('1')\n"
+        "for _ in range(600):\n    time.sleep(0.1)"
+    )
     inner.tests(test_inner=COLLECTING.format(wait_s=20, after=sleeps))
     proc = _interrupted_run(inner)
     sent = time.monotonic()
@@ -122,7 +127,8 @@ import pathlib, time
 
 def pytest_sessionstart(session):
     pathlib.Path("collecting.marker").write_text("1")
-    time.sleep(60)
+    for _ in range(600):  # in slices, as above
+        time.sleep(0.1)
 """
 
 

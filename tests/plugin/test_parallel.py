@@ -54,6 +54,24 @@ def test_an_interrupt_while_waiting_is_raised_at_once_and_halts_the_workers() ->
     assert workers.join(5.0)  # every worker ended: the halted one at once, the busy one later
 
 
+def test_an_interrupt_delivered_to_another_thread_still_ends_the_wait_at_once() -> None:
+    """The kernel may hand a process's signal to any thread; Python then only flags it for the
+    main thread, which must not be blocked in a wait that no signal ends."""
+    workers = Workers()
+
+    def to_this_thread() -> None:  # a worker of the deploy, say: not the main thread
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+    timer = threading.Timer(0.2, to_this_thread)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        workers.run([_waits_for_halt(workers)])
+    assert time.monotonic() - started < 0.5  # not the 30 s the worker would wait
+    timer.join()
+    assert workers.join(5.0)
+
+
 def test_the_first_failure_halts_the_others_and_a_sandbox_error_wins() -> None:
     workers = Workers()
     started = time.monotonic()

@@ -24,8 +24,11 @@ import pathlib, time
 
 def test_sleeps(sandbox):
     pathlib.Path("started.marker").write_text(sandbox.run_dir)
-    time.sleep(60)
+    for _ in range(600):  # in slices (see below)
+        time.sleep(0.1)
 """
+# A long wait of the inner run is cut into slices: the kernel may hand the signal to one of the
+# sandbox's threads, and Python acts on it only once the main thread runs again.
 
 
 def _default_sigint() -> None:
@@ -74,6 +77,22 @@ def _wait_for_deploy(inner: Inner, proc: subprocess.Popen[bytes], timeout: float
     pytest.fail(f"deploy never started:\n{proc.communicate()[0].decode(errors='replace')}")
 
 
+COLLECTED_HOOK = """
+
+def pytest_collection_finish(session):
+    pathlib.Path(str(session.config.rootpath), "collected.marker").write_text("1")
+"""
+
+
+def _wait_for_file(path: Path, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"{path.name} never came:\n{proc.communicate()[0].decode()}")
+        time.sleep(0.02)
+
+
 def _interrupt(proc: subprocess.Popen[bytes], sig: signal.Signals) -> tuple[float, str]:
     """Send the signal; return the seconds until the process exited, and its output."""
     sent = time.monotonic()
@@ -96,9 +115,13 @@ def test_signal_during_deploy_ends_it_at_once(inner: Inner, sig: signal.Signals)
     """The service never gets ready, so deploy would wait its whole timeout (30 s)."""
     inner.configure(service={"ready": "/never-ready"})
     inner.tests(test_inner="def test_uses(sandbox):\n    pass\n")
+    conftest = inner.path / "conftest.py"
+    conftest.write_text(conftest.read_text() + COLLECTED_HOOK)
     proc = _start(inner)
     run_dir = _wait_for_deploy(inner, proc)
     records = _pid_records(run_dir)
+    # The deploy begins at configure time: wait until the session runs, not just the deploy.
+    _wait_for_file(inner.path / "collected.marker", proc)
     time.sleep(0.3)  # well inside the wait for readiness
     seconds, output = _interrupt(proc, sig)
     assert proc.returncode == 2, output

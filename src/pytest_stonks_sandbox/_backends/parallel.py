@@ -19,6 +19,11 @@ from pytest_stonks_sandbox._core.errors import SandboxError
 
 #: How often a program run by `Workers.command` is checked (its end, the stop signal).
 COMMAND_POLL_S = 0.005
+#: The slices a main-thread wait is cut into. The kernel may deliver a signal to any thread;
+#: Python then only sets a flag, which the main thread acts on once it runs again. A wait with no
+#: end (a lock, a queue) would not be woken: a Ctrl-C during a Kubernetes deploy on a loaded
+#: machine waited until the deploy timed out.
+SIGNAL_SLICE_S = 0.05
 
 
 class Halted(Exception):
@@ -86,7 +91,7 @@ class Workers:
         errors: dict[int, BaseException] = {}
         try:
             for _ in calls:
-                index, error = finished.get()
+                index, error = _next(finished)
                 if error is not None and not isinstance(error, Halted):
                     errors[index] = error
                     self.halt()
@@ -107,6 +112,23 @@ class Workers:
             thread.join(max(deadline - time.monotonic(), 0.0))
         self._threads = [thread for thread in self._threads if thread.is_alive()]
         return not self._threads
+
+
+def wait_interruptibly(event: threading.Event) -> None:
+    """`event.wait()` in slices, so a signal is acted on within SIGNAL_SLICE_S."""
+    while not event.wait(SIGNAL_SLICE_S):
+        pass
+
+
+def _next(
+    finished: queue.SimpleQueue[tuple[int, BaseException | None]],
+) -> tuple[int, BaseException | None]:
+    """The next worker's end, waited for in slices (see SIGNAL_SLICE_S)."""
+    while True:
+        try:
+            return finished.get(timeout=SIGNAL_SLICE_S)
+        except queue.Empty:
+            continue
 
 
 def _report(

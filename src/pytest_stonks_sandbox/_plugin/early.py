@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_stonks_sandbox._backends.parallel import wait_interruptibly
 from pytest_stonks_sandbox._core.model import Endpoints
 from pytest_stonks_sandbox._plugin.signals import deferred_interrupts
 from pytest_stonks_sandbox._settings.config import SandboxConfig
@@ -83,7 +84,7 @@ class EarlyDeploy:
     def result(self) -> Endpoints:
         """Wait for the deploy (interruptible); its endpoints, or the error it ended with."""
         self.joined = True
-        self._done.wait()
+        wait_interruptibly(self._done)
         if self._error is not None:
             raise self._error
         assert self._endpoints is not None
