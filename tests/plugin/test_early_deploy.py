@@ -105,7 +105,7 @@ def test_signal_during_collection_tears_the_deploy_down(inner: Inner) -> None:
     # it only once the main thread runs again.
     sleeps = (
         "pathlib.Path('collecting.marker').write_text('1')\n"
-        "for _ in range(600):\n    time.sleep(0.1)"
+        "for _ in range(3000):\n    time.sleep(0.02)"
     )
     inner.tests(test_inner=COLLECTING.format(wait_s=20, after=sleeps))
     proc = _interrupted_run(inner)
@@ -127,8 +127,8 @@ import pathlib, time
 
 def pytest_sessionstart(session):
     pathlib.Path("collecting.marker").write_text("1")
-    for _ in range(600):  # in slices, as above
-        time.sleep(0.1)
+    for _ in range(3000):  # in slices, as above
+        time.sleep(0.02)
 """
 
 

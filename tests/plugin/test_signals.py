@@ -24,8 +24,8 @@ import pathlib, time
 
 def test_sleeps(sandbox):
     pathlib.Path("started.marker").write_text(sandbox.run_dir)
-    for _ in range(600):  # in slices (see below)
-        time.sleep(0.1)
+    for _ in range(3000):  # in slices (see below)
+        time.sleep(0.02)
 """
 # A long wait of the inner run is cut into slices: the kernel may hand the signal to one of the
 # sandbox's threads, and Python acts on it only once the main thread runs again.
