@@ -18,6 +18,8 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 SERVICE = "s3"
 SIGNED_HEADERS = "host;x-amz-content-sha256;x-amz-date"
 TIMEOUT_S = 10.0
+#: The object a bucket's readiness check writes and deletes again.
+PROBE_KEY = ".stonks-sandbox-probe"
 _CODE = re.compile(rb"<Code>([^<]+)</Code>")
 
 
@@ -86,6 +88,13 @@ class S3Writer:
         except S3RequestError as exc:
             if exc.code != "BucketAlreadyOwnedByYou":
                 raise
+
+    def make_ready(self, bucket: str) -> None:
+        """Create it, then write and delete a probe object: ready for data (a store that has
+        just started may take the bucket before it can hold an object)."""
+        self.create_bucket(bucket)
+        self.put_object(bucket, PROBE_KEY, b"probe")
+        self.delete_object(bucket, PROBE_KEY)
 
     def put_object(self, bucket: str, key: str, body: bytes) -> None:
         self._call("PUT", f"/{quote(bucket)}/{quote(key)}", body)

@@ -33,12 +33,10 @@ def main() -> int:
 
 
 def create(store: S3Writer, bucket: str, deadline: float) -> bool:
-    """Create one bucket and write then delete a probe object, retrying while the store starts."""
+    """Make one bucket ready for data, retrying while the store starts."""
     while True:
         try:
-            store.create_bucket(bucket)  # one this key already owns is fine
-            store.put_object(bucket, ".probe", b"probe")
-            store.delete_object(bucket, ".probe")
+            store.make_ready(bucket)
             print(f"bucket {bucket} ready", flush=True)
             return True
         except (OSError, http.client.HTTPException) as exc:  # the store may be starting

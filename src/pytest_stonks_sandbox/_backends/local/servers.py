@@ -265,13 +265,11 @@ class S3Server(ManagedProcess):
                 future.result()
 
     def _create(self, client: S3Writer, bucket: str, deadline: float) -> None:
-        """Create one bucket and write then delete a probe object (true readiness: a PUT)."""
-        probe = ".stonks-sandbox-probe"
+        """Make one bucket ready for data (true readiness: a PUT), retrying while the store
+        warms up."""
         while True:
             try:
-                client.create_bucket(bucket)
-                client.put_object(bucket, probe, b"probe")
-                client.delete_object(bucket, probe)
+                client.make_ready(bucket)
                 return
             except (OSError, http.client.HTTPException) as exc:  # while the store warms up
                 if time.monotonic() > deadline:
