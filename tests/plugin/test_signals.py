@@ -46,17 +46,21 @@ def _start(inner: Inner, *args: str) -> subprocess.Popen[bytes]:
     )
 
 
-def _wait_for_marker(inner: Inner, proc: subprocess.Popen[bytes], timeout: float = 90) -> Path:
-    marker = inner.path / "started.marker"
+def _wait_for_text(path: Path, proc: subprocess.Popen[bytes], reached: str, timeout: float) -> str:
+    """The text of a marker the inner run writes once it has `reached` somewhere."""
     deadline = time.monotonic() + timeout
-    # The inner test writes the file in two steps (create, then write): wait for its content.
-    while not (marker.exists() and marker.read_text()):
+    # The inner run writes the file in two steps (create, then write): wait for its content.
+    while not (path.exists() and path.read_text()):
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             output = proc.communicate()[0].decode(errors="replace")
-            pytest.fail(f"the inner run never reached its test:\n{output}")
-        time.sleep(0.05)
-    return Path(marker.read_text())
+            pytest.fail(f"the inner run never reached {reached}:\n{output}")
+        time.sleep(0.02)
+    return path.read_text()
+
+
+def _wait_for_marker(inner: Inner, proc: subprocess.Popen[bytes], timeout: float = 90) -> Path:
+    return Path(_wait_for_text(inner.path / "started.marker", proc, "its test", timeout))
 
 
 def _pid_records(run_dir: Path) -> dict[str, dict[str, Any]]:
@@ -82,15 +86,6 @@ COLLECTED_HOOK = """
 def pytest_collection_finish(session):
     pathlib.Path(str(session.config.rootpath), "collected.marker").write_text("1")
 """
-
-
-def _wait_for_file(path: Path, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"{path.name} never came:\n{proc.communicate()[0].decode()}")
-        time.sleep(0.02)
 
 
 def _interrupt(proc: subprocess.Popen[bytes], sig: signal.Signals) -> tuple[float, str]:
@@ -121,7 +116,7 @@ def test_signal_during_deploy_ends_it_at_once(inner: Inner, sig: signal.Signals)
     run_dir = _wait_for_deploy(inner, proc)
     records = _pid_records(run_dir)
     # The deploy begins at configure time: wait until the session runs, not just the deploy.
-    _wait_for_file(inner.path / "collected.marker", proc)
+    _wait_for_text(inner.path / "collected.marker", proc, "the end of collection", 60)
     time.sleep(0.3)  # well inside the wait for readiness
     seconds, output = _interrupt(proc, sig)
     assert proc.returncode == 2, output
