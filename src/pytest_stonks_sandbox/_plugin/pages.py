@@ -133,17 +133,13 @@ class PagesPlugin:
 
     def preflight(self) -> None:
         """Before anything is provisioned: no Playwright or no Chromium for the selected pages
-        is an infra error."""
+        is an infra error.
+
+        With pages to check, the browser starts now, in the background, while the tests run.
+        """
         if self.session is not None and self.items:
             playwright_api()
-            self._checker(self.session)
-
-    def warm(self) -> None:
-        """With pages to check, start the browser in the background while the tests run. After
-        the deploy, not during it: both need the same cores (the deploy took 0.3-0.5 s longer
-        locally with the browser starting beside it)."""
-        if self.checker is not None:
-            self.checker.warm()
+            self._checker(self.session).warm()
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         if self.session is not None and nodeid.split("::")[0] == self.nodeid:

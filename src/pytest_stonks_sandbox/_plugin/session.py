@@ -65,9 +65,6 @@ class Frontend(Protocol):
     def preflight(self) -> None:
         """Raise SandboxError when the selected pages cannot be checked (no browser)."""
 
-    def warm(self) -> None:
-        """Start the browser in the background (once the sandbox is deployed)."""
-
     def close(self) -> None:
         """End the browser."""
 
@@ -317,8 +314,6 @@ class SandboxSession:
                 pytest.exit(exc.explain(), returncode=EXIT_INFRA)
         if self.needs_sandbox(session.items):
             self.provision_or_exit()
-        if self.frontend is not None:
-            self.frontend.warm()
         self.begin_tests()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
