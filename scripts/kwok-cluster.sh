@@ -13,6 +13,7 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 HELPERS="$SCRIPT_DIR/kwok"
+FREE_PORTS="$SCRIPT_DIR/../src/pytest_stonks_sandbox/_backends/local/freeports.py"
 # shellcheck source-path=SCRIPTDIR source=kwok/versions.env
 . "$HELPERS/versions.env"
 
@@ -270,10 +271,6 @@ kwokctl() {
     "$KWOK_BIN/kwokctl" --name "$CLUSTER" "$@"
 }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
 # api <method> <path> [json-body]: call the API server with the cluster's admin certificate.
 api() {
   local method="$1" path="$2" body="${3:-}" server
@@ -288,7 +285,7 @@ api() {
 
 start_manifest_server() {
   local port
-  port="$(free_port)"
+  port="$(free_ports 1)"
   # Serves scripts/kwok/manifests (only) on loopback for kwokctl's metricsServerManifests.
   python3 -m http.server --bind 127.0.0.1 --directory "$HELPERS/manifests" "$port" \
     >"$RUN_DIR/manifest-server.log" 2>&1 &
@@ -314,18 +311,14 @@ stop_pidfile() {
   rm -f "$pidfile"
 }
 
-# free_ports <n>: n distinct ports the kernel considers free on 127.0.0.1 (held open together so
-# they differ). kwokctl's own choice counts down from 32767 and collides when two clusters start
-# at the same time (e.g. pytest -n 2), so every port is chosen here.
+# free_ports <n>: n distinct ports free on 127.0.0.1, below the kernel's ephemeral range (a
+# component binds its port seconds later, and no outgoing connection can take one of these in
+# between; with the kernel's port-0 choice one did, and kwokctl reported a cluster up whose
+# metrics-server had exited on "address already in use"). kwokctl's own choice counts down from
+# 32767 and collides when two clusters start at the same time (e.g. pytest -n 2), so every port
+# is chosen here, at random.
 free_ports() {
-  python3 -c '
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-for s in socks:
-    s.close()' "$1"
+  python3 "$FREE_PORTS" "$1"
 }
 
 write_kwokctl_config() {
@@ -450,6 +443,29 @@ sys.exit(0 if ok else 1)' <<<"$node"; then
   done
 }
 
+# kwokctl's --wait does not cover metrics-server: one that exited at start (e.g. its port taken)
+# leaves metrics.k8s.io unavailable, and then no namespace can be deleted (its discovery fails).
+wait_for_metrics_api() {
+  local deadline=$((SECONDS + 60)) available=""
+  local log_file="$CLUSTER_DIR/logs/metrics-server.log"
+  while ((SECONDS < deadline)); do
+    available="$(api GET /apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io 2>/dev/null | python3 -c '
+import json, sys
+conditions = json.load(sys.stdin).get("status", {}).get("conditions", [])
+print(next((c["status"] + ": " + c.get("message", "") for c in conditions if c["type"] == "Available"), "no status yet"))' 2>/dev/null || true)"
+    [[ "$available" == True:* ]] && return 0
+    if ! kill -0 "$(cat "$CLUSTER_DIR/pids/metrics-server.pid" 2>/dev/null || echo 0)" 2>/dev/null; then
+      available="its process has exited"
+      break
+    fi
+    sleep 0.5
+  done
+  log "metrics-server of cluster '$CLUSTER' is not available (${available:-no answer}); the start of its log:"
+  grep -v 'Unhandled Error' "$log_file" 2>/dev/null | head -n 5 >&2 || true
+  cmd_down
+  die "cluster '$CLUSTER' not created: its metrics-server is not available (log above); run '$0 up' again"
+}
+
 cmd_up() {
   command -v curl >/dev/null || die "curl is required (apt-get install -y curl)"
   command -v python3 >/dev/null || die "python3 is required"
@@ -481,6 +497,7 @@ cmd_up() {
     log "cluster '$CLUSTER' up in $((SECONDS - start)) s; API server $(cat "$RUN_DIR/server"), no fake node"
   else
     create_node
+    wait_for_metrics_api
     log "cluster '$CLUSTER' up in $((SECONDS - start)) s; API server $(cat "$RUN_DIR/server"), node $NODE_NAME (127.0.0.1)"
   fi
   log "kubeconfig: $KUBECONFIG_OUT  (eval \"\$($0 env)\")"

@@ -62,15 +62,9 @@ KUBECONFIG_FILE="$CONTROL_RUN/kubeconfig"
 # shellcheck source=node/images.sh
 . "$HELPERS/images.sh"
 
+# free_ports <n>: n distinct free ports on 127.0.0.1, below the ephemeral range (see kwok-cluster.sh).
 free_ports() {
-  python3 -c '
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-for s in socks:
-    s.close()' "$1"
+  python3 "$SCRIPT_DIR/../src/pytest_stonks_sandbox/_backends/local/freeports.py" "$1"
 }
 
 # api <method> <path> [json]: call the API server with the cluster's admin certificate.

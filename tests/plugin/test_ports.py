@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
+from pytest_stonks_sandbox._backends.local import freeports
 from pytest_stonks_sandbox._backends.local.ports import LOOPBACK, free_ports, quiet_ports
 
 
@@ -31,3 +34,15 @@ def test_a_port_in_use_is_never_chosen() -> None:
     finally:
         for sock in held:
             sock.close()
+
+
+def test_the_cluster_scripts_run_the_module_as_a_file_outside_any_environment() -> None:
+    """scripts/kwok-cluster.sh and real-node.sh run it with a bare python3 (-I: no packages)."""
+    command = [sys.executable, "-I", freeports.__file__]
+    printed = subprocess.run([*command, "7"], capture_output=True, text=True, check=True).stdout
+    ports = [int(word) for word in printed.split()]
+    assert len(set(ports)) == 7
+    assert all(port in quiet_ports() for port in ports)
+    refused = subprocess.run([*command, "none"], capture_output=True, text=True)
+    assert refused.returncode == 2
+    assert "usage: python3 freeports.py N" in refused.stderr
