@@ -52,7 +52,7 @@ from kubernetes.stream import portforward
 
 from pytest_stonks_sandbox._backends.kubernetes.api import close_stream
 from pytest_stonks_sandbox._backends.local import binaries
-from pytest_stonks_sandbox._backends.local.ports import LOOPBACK, free_ports
+from pytest_stonks_sandbox._backends.local.freeports import LOOPBACK, free_ports
 from pytest_stonks_sandbox._backends.local.postgres import ADMIN_USER, PostgresServer
 from pytest_stonks_sandbox._backends.local.process import ManagedProcess
 from pytest_stonks_sandbox._backends.local.rundir import RunDir, sweep

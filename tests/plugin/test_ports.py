@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from pytest_stonks_sandbox._backends.local import freeports
-from pytest_stonks_sandbox._backends.local.ports import LOOPBACK, free_ports, quiet_ports
+from pytest_stonks_sandbox._backends.local.freeports import LOOPBACK, free_ports, quiet_ports
 
 
 def test_free_ports_are_distinct_bindable_and_outside_the_ephemeral_range() -> None:

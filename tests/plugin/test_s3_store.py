@@ -14,7 +14,7 @@ import pytest
 from sandbox_helpers import make_base
 
 from pytest_stonks_sandbox._backends.local import binaries
-from pytest_stonks_sandbox._backends.local.ports import free_ports
+from pytest_stonks_sandbox._backends.local.freeports import free_ports
 from pytest_stonks_sandbox._backends.local.rundir import RunDir
 from pytest_stonks_sandbox._backends.local.servers import WEED_PORT_FLAGS, S3Server
 from pytest_stonks_sandbox._core.s3 import S3_REGION

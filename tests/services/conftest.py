@@ -24,7 +24,7 @@ import asyncpg
 import pytest
 
 from pytest_stonks_sandbox._backends.local import binaries
-from pytest_stonks_sandbox._backends.local.ports import free_ports
+from pytest_stonks_sandbox._backends.local.freeports import free_ports
 from pytest_stonks_sandbox._backends.local.postgres import PostgresServer
 from pytest_stonks_sandbox._backends.local.rundir import RunDir
 from pytest_stonks_sandbox._backends.local.servers import RedisServer

@@ -17,7 +17,8 @@ from pytest_stonks_sandbox._backends.base import FAULT_ACTIONS
 from pytest_stonks_sandbox._backends.evidence import EvidenceFile, log_files
 from pytest_stonks_sandbox._backends.local import binaries
 from pytest_stonks_sandbox._backends.local.forked import Launcher
-from pytest_stonks_sandbox._backends.local.ports import ensure_port_free, free_ports
+from pytest_stonks_sandbox._backends.local.freeports import free_ports
+from pytest_stonks_sandbox._backends.local.ports import ensure_port_free
 from pytest_stonks_sandbox._backends.local.postgres import PostgresServer
 from pytest_stonks_sandbox._backends.local.process import ManagedProcess
 from pytest_stonks_sandbox._backends.local.rundir import RunDir, sweep

@@ -1,14 +1,12 @@
-"""Loopback ports: pick free ones (freeports), and refuse a fixed one that is taken."""
+"""Loopback ports: refuse a fixed one that is taken (free ones come from freeports)."""
 
 from __future__ import annotations
 
 import errno
 import socket
 
-from pytest_stonks_sandbox._backends.local.freeports import LOOPBACK, free_ports, quiet_ports
+from pytest_stonks_sandbox._backends.local.freeports import LOOPBACK
 from pytest_stonks_sandbox._core.errors import ProvisionError
-
-__all__ = ["LOOPBACK", "ensure_port_free", "free_ports", "quiet_ports"]
 
 
 def ensure_port_free(component: str, port: int) -> None:
