@@ -4,6 +4,7 @@ SandboxSession (and, under xdist, to its bridge). Nothing else."""
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import os
 from pathlib import Path
@@ -75,6 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if xdist:
         from pytest_stonks_sandbox._plugin.xdist import ControllerLink, XdistBridge
 
+    _freeze_imports(cfg)
     atexit.unregister(_freeze_before_exit)  # once per process, however many runs it holds
     atexit.register(_freeze_before_exit)
     session = SandboxSession(cfg, config, ControllerLink.of(config) if xdist else None)
@@ -99,6 +101,20 @@ def _publish_public_names() -> None:
 
     for name in pytest_stonks_sandbox.__all__:
         getattr(pytest_stonks_sandbox, name)
+
+
+def _freeze_imports(cfg: SandboxConfig) -> None:
+    """Leave what pytest and the plugin have imported by now out of every later cyclic
+    collection (the Kubernetes client first, for that backend: its deploy would import it).
+
+    pytest collects once at unconfigure, over every object alive: with the Kubernetes client
+    loaded that took the exit after a Ctrl-C during a deploy past 1 s on a busy machine. What the
+    run creates from here on is collected as before.
+    """
+    if cfg.backend == "kubernetes":
+        with contextlib.suppress(ImportError):  # a missing client is the deploy's error to report
+            import kubernetes.client  # noqa: F401
+    gc.freeze()
 
 
 def _freeze_before_exit() -> None:
