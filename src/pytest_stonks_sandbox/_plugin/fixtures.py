@@ -1,11 +1,13 @@
 """Fixtures a test sees, whichever backend serves the sandbox.
 
 Async fixtures are function-scoped on purpose: each test gets its own clients, so they work under
-any pytest-asyncio loop scope; timing still goes into the run's one recorder.
+any pytest-asyncio loop scope; timing still goes into the run's one recorder. Tests that run on
+the session's event loop share one connection pool per service (`SharedPools`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -18,7 +20,7 @@ from pytest_stonks_sandbox._core.model import Sandbox
 from pytest_stonks_sandbox._core.s3 import s3_client
 from pytest_stonks_sandbox._measure.histograms import LatencyRecorder
 from pytest_stonks_sandbox._measure.load import LoadResult, LoadRunner, MakeRequest, run_load
-from pytest_stonks_sandbox._plugin.clients import ClientFactory, make_client
+from pytest_stonks_sandbox._plugin.clients import ClientFactory, SharedPools, make_client
 from pytest_stonks_sandbox._plugin.faultchannel import sandbox_lock
 from pytest_stonks_sandbox._plugin.faults import SandboxFaults
 from pytest_stonks_sandbox._plugin.keys import SESSION_KEY
@@ -68,16 +70,24 @@ def sandbox_recorder(request: pytest.FixtureRequest, sandbox: Sandbox) -> Latenc
     return _session(request).record.latency
 
 
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def _sandbox_http_pools() -> AsyncIterator[SharedPools]:
+    """The connection pools of the clients made on the session's loop, closed at its end."""
+    pools = SharedPools(asyncio.get_running_loop())
+    yield pools
+    await pools.aclose()
+
+
 @pytest_asyncio.fixture
 async def sandbox_client(
-    request: pytest.FixtureRequest, sandbox: Sandbox
+    request: pytest.FixtureRequest, sandbox: Sandbox, _sandbox_http_pools: SharedPools
 ) -> AsyncIterator[ClientFactory]:
     """Factory of timed clients: `sandbox_client("query-api", headers={})` has no API key."""
     session = _session(request)
     created: list[httpx.AsyncClient] = []
 
     def make(service: str, **kwargs: Any) -> httpx.AsyncClient:  # a ClientFactory
-        client = make_client(session, service, **kwargs)
+        client = make_client(session, service, pools=_sandbox_http_pools, **kwargs)
         created.append(client)
         return client
 
