@@ -38,6 +38,15 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def _transport(
+    verify: ssl.SSLContext | str | bool | None = None, limits: httpx.Limits | None = None
+) -> httpx.AsyncHTTPTransport:
+    """A connection pool: httpx's own, with the verification context made once."""
+    return httpx.AsyncHTTPTransport(
+        verify=_ssl_context() if verify is None else verify, limits=limits or httpx.Limits()
+    )
+
+
 #: How long a pooled connection may sit idle before the pool closes it: below the services'
 #: own keep-alive (uvicorn's 5 s), so a connection is never reused just as the server drops it.
 POOL_KEEPALIVE_S = 2.0
@@ -60,9 +69,7 @@ class SharedPools:
         pool = self._pools.get(service)
         if pool is None:
             limits = httpx.Limits(keepalive_expiry=POOL_KEEPALIVE_S)
-            pool = self._pools[service] = httpx.AsyncHTTPTransport(
-                verify=_ssl_context(), limits=limits
-            )
+            pool = self._pools[service] = _transport(limits=limits)
         return pool
 
     async def aclose(self) -> None:
@@ -84,7 +91,7 @@ class _Borrowed(httpx.AsyncBaseTransport):
         if asyncio.get_running_loop() is self._pools.loop:
             return await self._pools.pool(self._service).handle_async_request(request)
         if self._own is None:
-            self._own = httpx.AsyncHTTPTransport(verify=_ssl_context())
+            self._own = _transport()
         return await self._own.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -115,10 +122,7 @@ def make_client(
     if pools is not None and "verify" not in kwargs and "limits" not in kwargs:
         transport = _Borrowed(pools, service)
     else:
-        transport = httpx.AsyncHTTPTransport(
-            verify=kwargs.pop("verify", _ssl_context()),
-            limits=kwargs.pop("limits", httpx.Limits()),
-        )
+        transport = _transport(kwargs.pop("verify", None), kwargs.pop("limits", None))
     if timed:
         transport = TimingTransport(
             transport, session.record.latency, service, session.routes.get(service)

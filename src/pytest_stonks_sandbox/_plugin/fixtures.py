@@ -1,8 +1,9 @@
 """Fixtures a test sees, whichever backend serves the sandbox.
 
-Async fixtures are function-scoped on purpose: each test gets its own clients, so they work under
-any pytest-asyncio loop scope; timing still goes into the run's one recorder. Tests that run on
-the session's event loop share one connection pool per service (`SharedPools`).
+The async fixtures a test sees are function-scoped on purpose: each test gets its own clients, so
+they work under any pytest-asyncio loop scope; timing still goes into the run's one recorder.
+Tests that run on the session's event loop share one connection pool per service (`SharedPools`,
+a private session fixture); tests on loops of their own keep connections of their own.
 """
 
 from __future__ import annotations
